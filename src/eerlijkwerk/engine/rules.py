@@ -1,0 +1,104 @@
+"""Rules: small functions over Ibis tables, with the legal metadata a finding must carry.
+
+A rule is registered with :func:`rule`::
+
+    @rule(id="wml.cash_payment", statute="WML", article="7a", bwb="BWBR0002638", status=Status.IN_FORCE,
+          title="Minimum wage paid in cash", explanation="...{net_paid_cash}...")
+    def cash_payment(ctx: AuditContext) -> ir.Table: ...
+
+The function returns one row per finding with (a subset of) the columns of :data:`FINDING_COLUMNS`; the engine adds
+the rule's metadata, pseudonymises the worker and formats the explanation from the row's measured values. A statute is
+added by adding a package under ``eerlijkwerk.law`` that registers its rules and parameters: the engine does not
+change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+import ibis
+import ibis.expr.types as ir
+
+from eerlijkwerk.params import Status
+
+if TYPE_CHECKING:
+    from eerlijkwerk.engine.context import AuditContext
+
+#: Columns of a finding as a rule returns them (money as DECIMAL(14,2), EUR; dates; hours as DECIMAL(10,2)).
+FINDING_COLUMNS: dict[str, str] = {
+    "employer_id": "string",
+    "worker_id": "string",
+    "payslip_id": "string",
+    "period_start": "date",
+    "period_end": "date",
+    "due": "decimal(14,2)",  # amount the law requires for the period (EUR)
+    "gross": "decimal(14,2)",  # gross wage of the period as recorded (EUR)
+    "paid": "decimal(14,2)",  # amount that counts as paid (EUR)
+    "shortfall": "decimal(14,2)",  # due - paid, rounded up to the cent (EUR); back pay
+    "amount": "decimal(14,2)",  # the measured amount the finding is about (e.g. the unlawful deduction)
+    "threshold": "decimal(14,2)",  # the legal limit it is measured against (e.g. the housing cap)
+    "hours": "decimal(10,2)",
+    "reason": "string",  # short code of why (e.g. no_authorisation)
+    "presumption": "boolean",  # rests on a legal presumption or an unproven claim, not on records
+    "presumption_basis": "string",
+    "evidence": "string",  # file and row(s) of the input behind the finding
+    "confidence": "string",  # lowest confidence of the parameters used (confirmed/secondary/unconfirmed)
+    "detail": "string",  # free text the explanation may use (e.g. rate segments)
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    statute: str
+    article: str
+    bwb: str
+    title: str
+    status: Status
+    explanation: str
+    func: Callable[["AuditContext"], ir.Table]
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    fine_policy: str | None = None  # id of the fine policy that prices this finding, None = no separate fine
+
+    @property
+    def url(self) -> str:
+        return f"https://wetten.overheid.nl/{self.bwb}"
+
+    @property
+    def citation(self) -> str:
+        return f"art. {self.article} {self.statute}"
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(*, id: str, statute: str, article: str, bwb: str, title: str, status: Status, explanation: str,
+         valid_from: dt.date | None = None, valid_to: dt.date | None = None,
+         fine_policy: str | None = None) -> Callable[[Callable[["AuditContext"], ir.Table]], Callable[["AuditContext"], ir.Table]]:
+    """Register a rule; see the module docstring."""
+
+    def deco(func: Callable[["AuditContext"], ir.Table]) -> Callable[["AuditContext"], ir.Table]:
+        if id in RULES and RULES[id].func is not func:
+            raise ValueError(f"rule {id} registered twice")
+        RULES[id] = Rule(id=id, statute=statute, article=article, bwb=bwb, title=title, status=status,
+                         explanation=explanation, func=func, valid_from=valid_from, valid_to=valid_to,
+                         fine_policy=fine_policy)
+        return func
+
+    return deco
+
+
+def conform(t: ir.Table) -> ir.Table:
+    """Select the standard finding columns, typed, filling the ones a rule does not produce with NULL."""
+    cols = {}
+    for name, typ in FINDING_COLUMNS.items():
+        if name in t.columns:
+            cols[name] = t[name].cast(typ)
+        elif name == "presumption":
+            cols[name] = ibis.literal(False)
+        else:
+            cols[name] = ibis.null(typ)
+    return t.select(**cols)

@@ -1,0 +1,1 @@
+"""Input records: the table format (schema.py) and reading + validation (reader.py)."""

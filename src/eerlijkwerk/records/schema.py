@@ -1,0 +1,204 @@
+"""Declarative description of the input tables (documented in docs/input-format.md).
+
+A :class:`TableSpec` lists its columns with their kind; validation (records/validate.py) turns each kind into checks
+that name the row, the column and the reason. Law packages add their own tables with :func:`register_table`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    ID = "identifier"
+    TEXT = "text"
+    DATE = "date"
+    MONEY = "money"  # EUR, 0 to 1,000,000, at most 2 decimals -> DECIMAL(14,2) (bound: engine/exact.py)
+    HOURS = "hours"  # >= 0, at most 2 decimals -> DECIMAL(10,2)
+    BOOL = "bool"
+    INT = "int"
+    CHOICE = "choice"
+    COUNTRY = "country"  # ISO 3166-1 alpha-2
+
+
+SQL_TYPE = {
+    Kind.ID: "VARCHAR",
+    Kind.TEXT: "VARCHAR",
+    Kind.DATE: "DATE",
+    Kind.MONEY: "DECIMAL(14,2)",
+    Kind.HOURS: "DECIMAL(10,2)",
+    Kind.BOOL: "BOOLEAN",
+    Kind.INT: "BIGINT",
+    Kind.CHOICE: "VARCHAR",
+    Kind.COUNTRY: "VARCHAR",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    required: bool = False
+    default: str | None = None  # textual default, parsed like input
+    choices: tuple[str, ...] = ()
+    max_value: str | None = None  # inclusive upper bound for HOURS/INT/MONEY
+    min_value: str | None = None  # inclusive lower bound for HOURS/INT (money and hours are >= 0 anyway)
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """A check across columns: ``failing_sql`` is true for a bad row (columns already typed, may be NULL)."""
+
+    failing_sql: str
+    column: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    column: str
+    table: str
+    target_column: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[Column, ...]
+    key: str | None = None
+    references: tuple[Reference, ...] = ()
+    row_checks: tuple[RowCheck, ...] = ()
+    required_table: bool = False
+    doc: str = ""
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+TABLES: dict[str, TableSpec] = {}
+
+
+def register_table(spec: TableSpec) -> TableSpec:
+    """Add a table to the input format; a later statute may not redefine an existing one."""
+    if spec.name in TABLES and TABLES[spec.name] != spec:
+        raise ValueError(f"table {spec.name} is already defined differently")
+    TABLES[spec.name] = spec
+    return spec
+
+
+def ordered_tables() -> list[TableSpec]:
+    """Tables in dependency order (referenced tables first)."""
+    done: list[str] = []
+
+    def visit(name: str, stack: tuple[str, ...] = ()) -> None:
+        if name in done:
+            return
+        if name in stack:
+            raise ValueError(f"reference cycle: {' -> '.join(stack + (name,))}")
+        for ref in TABLES[name].references:
+            visit(ref.table, stack + (name,))
+        done.append(name)
+
+    for n in TABLES:
+        visit(n)
+    return [TABLES[n] for n in done]
+
+
+BOOL_TRUE = ("true", "yes", "ja", "1", "y", "j")
+BOOL_FALSE = ("false", "no", "nee", "0", "n")
+
+# --- the core tables (employment relationship and pay); statute packages add more ------------------------------
+
+EMPLOYERS = register_table(
+    TableSpec(
+        name="employers",
+        key="employer_id",
+        required_table=True,
+        columns=(
+            Column("employer_id", Kind.ID, required=True, doc="KvK number or foreign registration id"),
+            Column("role", Kind.CHOICE, default="werkgever", choices=("werkgever", "uitlener", "inlener")),
+            Column("legal_form", Kind.CHOICE, default="legal_person", choices=("legal_person", "natural_person")),
+            Column("sector_sbi", Kind.TEXT),
+            Column("headcount", Kind.INT, min_value="0", max_value="10000000"),
+        ),
+    )
+)
+
+WORKERS = register_table(
+    TableSpec(
+        name="workers",
+        key="worker_id",
+        required_table=True,
+        columns=(
+            Column("worker_id", Kind.ID, required=True, doc="pseudonymised id"),
+            Column("birth_date", Kind.DATE, required=True),
+            Column("nationality", Kind.COUNTRY),
+        ),
+        row_checks=(
+            RowCheck("birth_date < DATE '1900-01-01' OR birth_date > current_date", "birth_date",
+                     "birth date not plausible (before 1900 or in the future)"),
+        ),
+    )
+)
+
+CONTRACTS = register_table(
+    TableSpec(
+        name="contracts",
+        key="contract_id",
+        references=(Reference("worker_id", "workers", "worker_id"), Reference("employer_id", "employers", "employer_id")),
+        columns=(
+            Column("contract_id", Kind.ID, required=True),
+            Column("worker_id", Kind.ID, required=True),
+            Column("employer_id", Kind.ID, required=True),
+            Column("start_date", Kind.DATE, required=True),
+            Column("end_date", Kind.DATE),
+            Column("contract_type", Kind.CHOICE, default="bepaalde_tijd",
+                   choices=("onbepaalde_tijd", "bepaalde_tijd", "uitzend", "oproep", "payroll")),
+            Column("fulltime_hours_per_week", Kind.HOURS, default="40", min_value="1", max_value="60"),
+            Column("posted_worker", Kind.BOOL, default="false"),
+        ),
+        row_checks=(RowCheck("end_date < start_date", "end_date", "end_date is before start_date"),),
+    )
+)
+
+PAYSLIPS = register_table(
+    TableSpec(
+        name="payslips",
+        key="payslip_id",
+        required_table=True,
+        references=(Reference("worker_id", "workers", "worker_id"), Reference("employer_id", "employers", "employer_id")),
+        columns=(
+            Column("payslip_id", Kind.ID, required=True),
+            Column("worker_id", Kind.ID, required=True),
+            Column("employer_id", Kind.ID, required=True),
+            Column("period_start", Kind.DATE, required=True),
+            Column("period_end", Kind.DATE, required=True),
+            Column("hours_worked", Kind.HOURS, doc="empty = no hour records"),
+            Column("overtime_hours", Kind.HOURS, default="0"),
+            Column("hours_basis", Kind.CHOICE, default="records", choices=("records", "worker_claim")),
+            Column("gross_wage", Kind.MONEY, doc="empty = no wage records"),
+            Column("holiday_allowance", Kind.MONEY, default="0"),
+            Column("housing_deduction", Kind.MONEY, default="0"),
+            Column("housing_authorised", Kind.BOOL, default="false"),
+            Column("housing_certified", Kind.BOOL, default="false"),
+            Column("health_insurance_deduction", Kind.MONEY, default="0"),
+            Column("health_insurance_authorised", Kind.BOOL, default="false"),
+            Column("other_deductions", Kind.MONEY, default="0"),
+            Column("net_paid_bank", Kind.MONEY, default="0"),
+            Column("net_paid_cash", Kind.MONEY, default="0"),
+        ),
+        row_checks=(
+            RowCheck("period_end < period_start", "period_end", "period_end is before period_start"),
+            RowCheck("date_diff('day', period_start, period_end) > 30", "period_end",
+                     "pay period longer than 31 days (split it into periods of at most a month)"),
+            RowCheck("hours_worked > 24 * (date_diff('day', period_start, period_end) + 1)", "hours_worked",
+                     "more hours than the period has (24 h a day)"),
+            RowCheck("overtime_hours > hours_worked", "overtime_hours", "overtime_hours exceeds hours_worked (overtime is included in hours_worked)"),
+        ),
+    )
+)
