@@ -1,0 +1,150 @@
+"""Command line: ``eerlijkwerk audit``, ``eerlijkwerk demo``, ``eerlijkwerk params``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from eerlijkwerk import __version__
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Rules-as-code audits of Dutch labour-migration law (minimum wage first). "
+                       "Every finding cites its article, shows its arithmetic and its fine.")
+params_app = typer.Typer(no_args_is_help=True, help="Show the dated legal parameters and their sources.")
+app.add_typer(params_app, name="params")
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(msg: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {msg}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def audit(
+    records: Path = typer.Argument(..., help="Folder with employers/workers/contracts/payslips (.csv, .parquet or "
+                                             "sheets of one .xlsx), or a single .xlsx workbook. Format: docs/input-format.md."),
+    out: Path = typer.Option(Path("audit-report"), "--out", "-o", help="Folder for report.html, report.json, "
+                                                                       "findings.parquet/.csv, fines.parquet/.csv, rejects.csv."),
+    scenario: Optional[Path] = typer.Option(None, "--scenario", "-s", help="What-if YAML: override dated parameters and "
+                                                                         "switch on proposed rules. Without it only law in force applies."),
+    mapping: Optional[Path] = typer.Option(None, "--mapping", "-m", help="Column-mapping YAML for a payroll export "
+                                                                       "(column names, delimiter, decimal comma, date format)."),
+    pseudonym_key: Optional[str] = typer.Option(None, "--pseudonym-key", envvar="EERLIJKWERK_PSEUDONYM_KEY",
+                                                help="Secret key for worker pseudonyms; the same key gives the same "
+                                                     "pseudonyms across runs. Default: a random key per run."),
+    fail_on_findings: bool = typer.Option(False, "--fail-on-findings", help="Exit with code 1 when there are findings "
+                                                                             "(for self-audits in pipelines)."),
+) -> None:
+    """Audit a company's records against the law in force on each date and write the report."""
+    from eerlijkwerk.engine.run import run_audit
+    from eerlijkwerk.engine.scenario import Scenario, ScenarioError
+    from eerlijkwerk.params import ParameterError
+    from eerlijkwerk.records.reader import Mapping, RecordsError
+    from eerlijkwerk.report.writer import write_report
+
+    try:
+        sc = Scenario.load(scenario) if scenario else None
+        mp = Mapping.load(mapping) if mapping else None
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} rules"),
+                      TimeElapsedColumn(), console=err, transient=True) as progress:
+            task = progress.add_task("reading and validating records", total=None)
+
+            def on_rule(rule_id: str, i: int, n: int) -> None:
+                progress.update(task, description=f"evaluating {rule_id}", completed=i, total=n)
+
+            result = run_audit(records, scenario=sc, mapping=mp, pseudonym_key=pseudonym_key, progress=on_rule)
+            progress.update(task, description="writing report")
+            paths = write_report(result, out)
+    except (RecordsError, ScenarioError, ParameterError, ValueError) as exc:
+        _fail(str(exc))
+        return
+    from eerlijkwerk.report.summary import summarise
+
+    s = summarise(result)
+    t = Table(title="eerlijkwerk audit", show_header=True)
+    t.add_column("rule")
+    t.add_column("article")
+    t.add_column("findings", justify="right")
+    t.add_column("back pay", justify="right")
+    t.add_column("fines", justify="right")
+    for r in s["per_rule"]:
+        t.add_row(r["rule"], r["citation"], str(r["findings"]), f"{r['amount']:,.2f}", f"{r['fines']:,.2f}")
+    console.print(t)
+    console.print(f"rows read {s['rows_in']} = evaluated {s['rows_valid']} + rejected {s['rows_rejected']}; "
+                  f"back pay owed EUR {s['back_pay_owed']:,.2f} (+ EUR {s['back_pay_presumed']:,.2f} presumed); "
+                  f"fines EUR {s['fines_total']:,.2f}")
+    console.print(f"report: [bold]{paths['html'].resolve()}[/]")
+    if fail_on_findings and s["findings"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("demo-records"), "--out", "-o", help="Folder to write the demo records to."),
+    seed: int = typer.Option(2026, help="Random seed (same seed, same records)."),
+    workers: int = typer.Option(2000, min=50, max=200_000, help="Number of workers."),
+) -> None:
+    """Write a seeded staffing-agency dataset with planted violations (and planted.json listing them)."""
+    from eerlijkwerk.demo import generate
+
+    manifest = generate(out, seed=seed, workers=workers)
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(manifest["counts"].items()))
+    console.print(f"demo records in [bold]{out.resolve()}[/] — planted: {counts}")
+
+
+@params_app.command("list")
+def params_list() -> None:
+    """Every parameter with its latest value date and confidence."""
+    from eerlijkwerk.engine.run import load_parameters
+
+    ps = load_parameters()
+    t = Table(show_header=True)
+    for c in ("id", "unit", "dates", "status / confidence of the latest"):
+        t.add_column(c)
+    for p in sorted(ps, key=lambda p: p.id):
+        last = p.values[-1]
+        t.add_row(p.id, p.unit, f"{p.values[0].valid_from} … {last.valid_from}", f"{last.status.value} / {last.confidence.value}")
+    console.print(t)
+
+
+@params_app.command("show")
+def params_show(pid: str = typer.Argument(..., help="Parameter id, e.g. wml.minimumloon_uur"),
+                on: Optional[str] = typer.Option(None, help="Only the value applying on this date (YYYY-MM-DD).")) -> None:
+    """The timeline of one parameter with the source of every value."""
+    from eerlijkwerk.engine.run import load_parameters
+    from eerlijkwerk.params import ParameterError
+
+    ps = load_parameters()
+    try:
+        p = ps[pid]
+        entries = p.values
+        if on:
+            e = p.at(dt.date.fromisoformat(on))
+            entries = (e,) if e else ()
+    except (ParameterError, ValueError) as exc:
+        _fail(str(exc))
+        return
+    console.print(f"[bold]{p.id}[/] — {p.description} ({p.unit}); basis: {p.legal_basis}")
+    for e in entries:
+        console.print(f"  {e.valid_from}: {e.value}  [{e.status.value}, {e.confidence.value}] {e.source} {e.url}")
+    if not entries:
+        console.print("  no value applies on that date")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,1 @@
+"""Reports: summaries (summary.py) and output files (writer.py)."""
