@@ -95,7 +95,7 @@ def segments(ctx: AuditContext) -> ir.Table:
     rate = cents_to_eur(j.value).cast("string")
     unit = ibis.ifelse(j.basis == "hour", ibis.literal("/h"),
                        ibis.literal("/week ÷ ") + cents_to_eur(j.fulltime_c).cast("string") + " h full-time week")
-    detail = (j.seg_start.cast("string") + ".." + (j.seg_end - ibis.interval(days=1)).cast("date").cast("string") + ": age "
+    detail = (j.seg_start.strftime("%Y-%m-%d") + ".." + (j.seg_end - ibis.interval(days=1)).strftime("%Y-%m-%d") + ": age "
               + label + " at EUR " + rate + unit + ", " + days.cast("string") + "/"
               + j.period_days.cast("string") + " days")
     return j.select("payslip_id", "seg_start", "seg_end", "age", "basis", "confidence",

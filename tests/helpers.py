@@ -1,0 +1,42 @@
+"""Build small record sets in the documented input format (docs/input-format.md) for tests."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+PAYSLIP_DEFAULTS = {"overtime_hours": "0", "hours_basis": "records", "holiday_allowance": "0", "housing_deduction": "0",
+                    "housing_authorised": "false", "housing_certified": "false", "health_insurance_deduction": "0",
+                    "health_insurance_authorised": "false", "other_deductions": "0", "net_paid_bank": "0",
+                    "net_paid_cash": "0"}
+
+
+def write_table(folder: Path, name: str, rows: list[dict[str, Any]], header: list[str] | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    header = header or list(rows[0].keys())
+    path = folder / f"{name}.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=header)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in header})
+    return path
+
+
+def records(folder: Path, payslips: list[dict[str, Any]], workers: list[dict[str, Any]] | None = None,
+            contracts: list[dict[str, Any]] | None = None, employers: list[dict[str, Any]] | None = None) -> Path:
+    """Write a minimal valid record set; payslip rows may omit defaulted columns."""
+    workers = workers or [{"worker_id": "W1", "birth_date": "1990-05-05"}]
+    employers = employers or [{"employer_id": "90000001", "role": "uitlener", "legal_form": "legal_person"}]
+    write_table(folder, "employers", employers)
+    write_table(folder, "workers", workers)
+    if contracts:
+        write_table(folder, "contracts", contracts)
+    rows = []
+    for i, p in enumerate(payslips, start=1):
+        row = {"payslip_id": f"P{i}", "worker_id": "W1", "employer_id": "90000001", **PAYSLIP_DEFAULTS, **p}
+        rows.append(row)
+    header = list(dict.fromkeys(k for r in rows for k in r))
+    write_table(folder, "payslips", rows, header)
+    return folder

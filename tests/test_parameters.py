@@ -1,0 +1,123 @@
+"""Dated legal parameters: every value is sourced and typed, and the official amounts are reproduced exactly.
+
+Sources of the asserted amounts are named per test; the parameter files carry their own source per value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+
+import pytest
+
+from eerlijkwerk.params import Confidence, ParameterError, Status, load_parameter
+
+D = dt.date
+CENT = Decimal("0.01")
+
+
+def test_every_value_has_source_status_confidence(params):
+    for p in params:
+        assert p.legal_basis.get("statute") and p.unit and p.description, p.id
+        for e in p.values:
+            assert isinstance(e.status, Status) and isinstance(e.confidence, Confidence)
+            assert e.source.strip(), f"{p.id} {e.valid_from}: no source"
+            assert e.url.startswith("http"), f"{p.id} {e.valid_from}: no source URL"
+
+
+def test_floats_are_refused(tmp_path):
+    f = tmp_path / "x.yaml"
+    f.write_text("id: t.x\ndescription: d\nunit: EUR\nlegal_basis: {statute: T}\nvalues:\n"
+                 "  2024-01-01: {value: 13.27, status: in_force, confidence: confirmed, source: s}\n")
+    with pytest.raises(ParameterError, match="quoted string"):
+        load_parameter(f)
+
+
+@pytest.mark.parametrize("date,amount", [
+    (D(2024, 1, 1), "13.27"), (D(2024, 7, 1), "13.68"),
+    (D(2025, 1, 1), "14.06"),  # SVB, bedragen minimumlonen vanaf 1 januari 2025
+    (D(2025, 7, 1), "14.40"),  # Stcrt. 2025, 12264; Rijksoverheid consultation page 2025-12-04
+    (D(2026, 1, 1), "14.71"),
+])
+def test_hourly_minimum_wage_21_plus(params, date, amount):
+    assert params.value_at("wml.minimumloon_uur", date)[21] == Decimal(amount)
+
+
+def test_youth_hourly_2025_07(params):
+    """Rijksoverheid, internetconsultatie verhoging minimumjeugdloon 2027 (2025-12-04), table 'Huidig bedrag'."""
+    expected = {21: "14.40", 20: "11.52", 19: "8.64", 18: "7.20", 17: "5.69", 16: "4.97", 15: "4.32"}
+    assert params.value_at("wml.minimumloon_uur", D(2025, 9, 1)) == {k: Decimal(v) for k, v in expected.items()}
+
+
+def test_weekly_amounts_2023_and_end_of_weekly_amounts(params):
+    """Stb. 2022, 381: from 2023-01-01 EUR 1,934.40 a month, 446.40 a week, 89.28 a day (21+). Since 2024-01-01 the
+    WML has only an hourly amount: the weekly/monthly/daily timelines end (value null)."""
+    assert params.value_at("wml.minimumloon_maand", D(2023, 1, 1))[21] == Decimal("1934.40")
+    assert params.value_at("wml.minimumloon_week", D(2023, 1, 1))[21] == Decimal("446.40")
+    assert params.value_at("wml.minimumloon_dag", D(2023, 1, 1))[21] == Decimal("89.28")
+    for pid in ("wml.minimumloon_week", "wml.minimumloon_maand", "wml.minimumloon_dag"):
+        assert params.at(pid, D(2024, 1, 1)) is None
+    assert params.at("wml.minimumloon_uur", D(2023, 12, 31)) is None
+
+
+def test_first_hourly_amount_from_referentiemaandloon(params):
+    """2024-01-01: the first hourly minimum = RML ÷ (4⅓ × 36) rounded up to the cent: 2,069.40 / 156 = 13.2654 → 13.27."""
+    rml = params.value_at("wml.referentiemaandloon", D(2024, 1, 1))
+    assert (rml / Decimal(156)).quantize(CENT, ROUND_CEILING) == params.value_at("wml.minimumloon_uur", D(2024, 1, 1))[21]
+
+
+def _indexation_dates(params):
+    return [iv.valid_from for iv in params.timeline("wml.indexatie")]
+
+
+def test_rounding_in_indexation_form_where_it_holds(params):
+    """ERRATA (art. 14(1) WML, Regeling indexatie wettelijk minimumloon): new hourly = previous hourly × (1 + pct),
+    rounded up to the cent. 2025-01-01: 13.68 × 1.0275 = 14.0562 → 14.06 (Regeling nr. 2024-0000675332);
+    2026-01-01: 14.40 × 1.0215 = 14.7096 → 14.71 (Regeling nr. 2025-0000213859)."""
+    for date in (D(2025, 1, 1), D(2026, 1, 1)):
+        prev = params.value_at("wml.minimumloon_uur", date - dt.timedelta(days=1))[21]
+        pct = params.value_at("wml.indexatie", date)
+        assert (prev * (1 + pct / 100)).quantize(CENT, ROUND_CEILING) == params.value_at("wml.minimumloon_uur", date)[21]
+
+
+def test_rounding_on_the_unrounded_chain_reproduces_every_official_amount(params):
+    """With the published percentages (2 decimals), indexing the previous *rounded* amount overshoots by a cent on
+    2024-07-01 (13.27 × 1.0309 → 13.69) and 2025-07-01 (14.06 × 1.0246 → 14.41); indexing the unrounded amount,
+    starting from RML 2,069.40 / 156 on 2024-01-01, and rounding each result up to the cent reproduces every
+    official hourly amount (21+) and every referentiemaandloon (× 156, to a multiple of EUR 0.60). The official
+    values are never adjusted to fit; see parameters/indexatie.yaml for the open point on the exact legal form."""
+    exact = params.value_at("wml.referentiemaandloon", D(2024, 1, 1)) / Decimal(156)
+    for date in _indexation_dates(params):
+        exact = exact * (1 + params.value_at("wml.indexatie", date) / 100)
+        assert exact.quantize(CENT, ROUND_CEILING) == params.value_at("wml.minimumloon_uur", date)[21], date
+        rml = (exact * 156 / Decimal("0.60")).quantize(Decimal(1), ROUND_HALF_UP) * Decimal("0.60")
+        assert rml == params.value_at("wml.referentiemaandloon", date), date
+
+
+def test_2026_07_value_is_flagged_unconfirmed(params):
+    entry = params.at("wml.minimumloon_uur", D(2026, 7, 1))
+    assert entry is not None and entry.confidence is Confidence.UNCONFIRMED
+
+
+def test_proposed_values_do_not_apply_by_default(params):
+    """The housing-deduction phase-out (Kamerbrief 29861-156) was cancelled on 2025-10-30: the 25% cap stays
+    (rijksoverheid.nl 2025-10-30). Proposed entries exist only for scenarios."""
+    assert params.value_at("wml.huisvesting_max_inhouding", D(2027, 6, 1)) == Decimal("25")
+    proposed = [e for e in params["wml.huisvesting_max_inhouding"].values if e.status is Status.PROPOSED]
+    assert proposed, "the cancelled phase-out is kept as proposed values for what-if scenarios"
+
+
+def test_holiday_allowance_and_health_insurance_caps(params):
+    """8% minimum holiday allowance (art. 15 WML); health-insurance deduction cap 2024 EUR 1,971.20 (Rijksoverheid)."""
+    assert params.value_at("wml.vakantiebijslag_percentage", D(2025, 5, 1)) == Decimal("8")
+    assert params.value_at("wml.zorgverzekering_max_inhouding", D(2024, 6, 1)) == Decimal("1971.20")
+
+
+def test_wml_fine_table(params):
+    """Beleidsregel boeteoplegging WML (BWBR0041512, art. 2; consolidated version 2022-01-01): the table of fines
+    per underpaid employee, underpayment % × duration, and the EUR 500 row below EUR 50."""
+    t = params.value_at("wml.boete_onderbetaling", D(2022, 6, 1))
+    assert t["amounts"] == [[Decimal(x) for x in row] for row in (
+        ["500", "750", "1000", "1250"], ["750", "1000", "1250", "2000"], ["1250", "2000", "3000", "4500"],
+        ["2000", "3000", "4500", "7000"], ["3000", "4500", "7000", "10000"])]
+    assert t["minimum_underpayment_row"] == {"below_eur": Decimal("50"), "amount": Decimal("500")}
