@@ -97,9 +97,10 @@ class Records:
 def _find_source(folder: Path, name: str, tm: TableMapping) -> tuple[str, Path, str | None] | None:
     """(format, path, sheet) of a table, or None when absent."""
     if folder.is_file():
-        if folder.suffix.lower() in (".xlsx", ".xlsm"):
-            return ("xlsx", folder, tm.sheet or name)
-        raise RecordsError(f"{folder}: give a folder of tables or an Excel workbook (.xlsx)")
+        if folder.suffix.lower() not in (".xlsx", ".xlsm"):
+            raise RecordsError(f"{folder}: give a folder of tables or an Excel workbook (.xlsx)")
+        sheet = tm.sheet or name
+        return ("xlsx", folder, sheet) if sheet in _sheet_names(folder) else None
     if tm.file:
         p = folder / tm.file
         if not p.exists():
@@ -113,16 +114,18 @@ def _find_source(folder: Path, name: str, tm: TableMapping) -> tuple[str, Path, 
         if p.exists():
             return (fmt, p, name if fmt == "xlsx" else None)
     books = sorted(folder.glob("*.xlsx"))
-    if len(books) == 1:
-        import openpyxl
-
-        try:
-            wb = openpyxl.load_workbook(books[0], read_only=True)
-        except Exception as exc:  # openpyxl raises many types for broken files
-            raise RecordsError(f"{books[0]}: cannot open the workbook: {exc}") from exc
-        if name in wb.sheetnames:
-            return ("xlsx", books[0], name)
+    if len(books) == 1 and name in _sheet_names(books[0]):
+        return ("xlsx", books[0], name)
     return None
+
+
+def _sheet_names(book: Path) -> list[str]:
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(book, read_only=True).sheetnames
+    except Exception as exc:  # openpyxl raises many exception types for a broken file
+        raise RecordsError(f"{book}: cannot open the workbook: {exc}") from exc
 
 
 def _detect_encoding(raw: bytes) -> str:
