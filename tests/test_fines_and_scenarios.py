@@ -1,0 +1,108 @@
+"""WML fines by the policy in force on the violation date, every step named; scenarios switch proposed law on.
+
+Fine table: Beleidsregel boeteoplegging WML (BWBR0041512 art. 2, Stcrt. 2018, 61691); warning route and the 0.6
+factor for a natural person: Beleidsregel 2013 art. 1 lid 5 and art. 2 (see docs/fine-policy-wml.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+
+from eerlijkwerk.engine.run import run_audit
+from eerlijkwerk.engine.scenario import Scenario, ScenarioError
+from eerlijkwerk.law.wml.fines import months_between
+from tests.helpers import records
+
+WEEK = {"period_start": "2025-01-06", "period_end": "2025-01-12", "hours_worked": "40", "holiday_allowance": "60"}
+
+
+def fines(result):
+    return result.fines.to_pylist()
+
+
+def test_months_between():
+    assert months_between(dt.date(2025, 1, 1), dt.date(2025, 1, 31)) == 1
+    assert months_between(dt.date(2025, 1, 6), dt.date(2025, 1, 12)) == Decimal(7) / Decimal(31)
+    assert months_between(dt.date(2025, 1, 1), dt.date(2025, 6, 30)) == 6
+
+
+def test_fine_cell_from_percentage_and_duration(tmp_path):
+    """Paid 400.00 of 562.40 due: shortfall 162.40 = 28.88% (band 25–<50%), one week (≤ 1 month) → EUR 2,000."""
+    r = run_audit(records(tmp_path, [{**WEEK, "gross_wage": "400.00"}]))
+    [f] = fines(r)
+    assert (f["rule_id"], f["outcome"], f["norm_amount"], f["amount"]) == ("wml.underpayment", "fine", 2000, 2000)
+    steps = json.loads(f["steps"])
+    assert steps[0]["step"].startswith("norm amount") and "28.88%" in steps[0]["note"]
+    assert {s["step"].split(" (")[0] for s in steps} >= {"recidivism", "moderation"}
+
+
+def test_six_months_of_underpayment_moves_the_duration_band(tmp_path):
+    """Same 28.88% every week for 26 weeks (2025-01-06 .. 2025-07-06, ≥ 6 months? no: 6 months minus 6 days → band
+    3–<6 months → EUR 4,500)."""
+    start = dt.date(2025, 1, 6)
+    rows = [{**WEEK, "period_start": (start + dt.timedelta(weeks=i)).isoformat(),
+             "period_end": (start + dt.timedelta(weeks=i, days=6)).isoformat(), "gross_wage": "400.00"}
+            for i in range(25)]  # ends 2025-06-29, before the 2025-07-01 rate change
+    [f] = fines(run_audit(records(tmp_path, rows)))
+    assert f["norm_amount"] == 4500
+
+
+def test_small_underpayment_gets_a_warning(tmp_path):
+    """EUR 2.40 short of 562.40 (0.43%): below 5% and below EUR 50 → warning instead of a fine, 4 weeks to pay."""
+    [f] = fines(run_audit(records(tmp_path, [{**WEEK, "gross_wage": "560.00"}])))
+    assert f["outcome"] == "warning" and f["amount"] == 0
+    assert any("warning" in s["step"] for s in json.loads(f["steps"]))
+
+
+def test_natural_person_factor(tmp_path):
+    r = run_audit(records(tmp_path, [{**WEEK, "gross_wage": "400.00"}],
+                          employers=[{"employer_id": "90000001", "legal_form": "natural_person"}]))
+    [f] = fines(r)
+    assert f["norm_amount"] == 2000 and f["amount"] == Decimal("1200.00")
+    assert f["confidence"] == "unconfirmed"  # the 0.6 factor is confirmed for 2013, not yet for the 2018 policy
+
+
+def test_deduction_findings_are_priced_in_the_underpayment_fine(tmp_path):
+    r = run_audit(records(tmp_path, [{**WEEK, "gross_wage": "562.40", "housing_deduction": "300"}]))
+    fs = fines(r)
+    assert [f["rule_id"] for f in fs] == ["wml.underpayment"] and fs[0]["findings"] == 2
+    by_rule = {f["rule_id"]: f["fine_id"] for f in r.findings.to_pylist()}
+    assert by_rule["wml.housing_deduction"] == by_rule["wml.underpayment"]
+
+
+def test_scenario_switches_on_proposed_values(tmp_path):
+    """The cancelled housing phase-out (Kamerbrief 29861-156: 25% cut by 5 points a year from 2026) as a what-if:
+    in 2026 the cap would be 20% — only with a scenario; by default 25% applies."""
+    rows = [{"period_start": "2026-02-02", "period_end": "2026-02-08", "hours_worked": "40", "gross_wage": "588.40",
+             "holiday_allowance": "48", "housing_deduction": "130.00", "housing_authorised": "true",
+             "housing_certified": "true"}]
+    folder = records(tmp_path / "in", rows)
+    base = run_audit(folder)
+    assert base.findings.num_rows == 0  # 25% × (40 × 14.71 = 588.40) = 147.10 ≥ 130.00
+    sc_file = tmp_path / "phase-out.yaml"
+    sc_file.write_text("name: housing phase-out\nuse_proposed_values: true\n")
+    what_if = run_audit(folder, scenario=Scenario.load(sc_file))
+    f = {x["rule_id"]: x for x in what_if.findings.to_pylist()}
+    assert f["wml.housing_deduction"]["threshold"] == Decimal("117.68")  # 20% × 588.40
+    assert f["wml.housing_deduction"]["amount"] == Decimal("12.32")
+
+
+def test_scenario_override_and_errors(tmp_path):
+    sc = tmp_path / "s.yaml"
+    sc.write_text("name: x\nparameters:\n  wml.vakantiebijslag_percentage:\n"
+                  "    2025-01-01: {value: '10', status: proposed, confidence: confirmed, source: what-if, url: 'https://example.org'}\n"
+                  "use_proposed_values: true\n")
+    folder = records(tmp_path / "in", [{**WEEK, "gross_wage": "600.00", "holiday_allowance": "50.00"}])
+    r = run_audit(folder, scenario=Scenario.load(sc))
+    assert [f["rule_id"] for f in r.findings.to_pylist()] == ["wml.holiday_allowance"]  # 10% × 562.40 = 56.24
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nenable_rules: [no.such_rule]\n")
+    with pytest.raises(ValueError, match="unknown rule"):
+        run_audit(folder, scenario=Scenario.load(bad))
+    bad.write_text("nme: typo\n")
+    with pytest.raises(ScenarioError):
+        Scenario.load(bad)
