@@ -438,6 +438,9 @@ def load_records(path: Path | str, mapping: Mapping | None = None,
     Returns :class:`Records`. Raises :class:`RecordsError` for a missing folder, a missing required table, or a file
     that cannot be read as a whole (the message names the file).
     """
+    from eerlijkwerk import law
+
+    law.statute_packages()  # each statute package registers the tables it reads
     folder = Path(path)
     if not folder.exists():
         raise RecordsError(f"{folder}: no such file or folder")

@@ -23,7 +23,8 @@ def summarise(result: AuditResult) -> dict[str, Any]:
 
     per_rule: dict[str, dict[str, Any]] = {}
     for r in result.rules:
-        per_rule[r.id] = {"rule": r.id, "title": r.title, "citation": r.citation, "url": r.url, "status": r.status.value,
+        per_rule[r.id] = {"rule": r.id, "statute": r.statute, "title": r.title, "citation": r.citation, "url": r.url,
+                          "status": r.status.value,
                           "findings": 0, "presumed": 0, "workers": set(), "amount": ZERO, "fines": ZERO}
     for f in findings:
         pr = per_rule[f["rule_id"]]
@@ -88,7 +89,17 @@ def summarise(result: AuditResult) -> dict[str, Any]:
     rejected = sum(l["rows_rejected"] for l in loads.values())
     unconfirmed = sorted({(p.id, e.valid_from.isoformat(), e.confidence.value) for p in result.params
                           for e in p.values if e.confidence.value != "confirmed" and e.value is not None})
+    from eerlijkwerk import law
+
+    topics = []
+    for pkg in law.statute_packages():
+        statutes = getattr(pkg, "STATUTES", ())
+        rule_rows = [r for r in per_rule.values() if r["statute"] in statutes]
+        if rule_rows:
+            topics.append({"title": getattr(pkg, "TITLE", pkg.__name__), "rules": [r["rule"] for r in rule_rows],
+                           "findings": sum(r["findings"] for r in rule_rows)})
     return {
+        "topics": topics,
         "source": result.source,
         "generated_at": result.generated_at,
         "scenario": result.scenario.name if result.scenario else None,
