@@ -307,6 +307,12 @@ def _typed_sql(col, v: str, tm: TableMapping) -> str:
         if tm.date_format:
             return f"CAST(try_strptime({v}, '{_sql_str(tm.date_format)}') AS DATE)"
         return f"CASE WHEN regexp_full_match({v}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN TRY_CAST({v} AS DATE) END"
+    if k == Kind.TIMESTAMP:
+        # with an offset: that instant; without: local time in Europe/Amsterdam (checked for DST gaps/overlaps)
+        return (f"CASE WHEN regexp_full_match({v}, '\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]\\d{{2}}:\\d{{2}}(:\\d{{2}})?(Z|[+-]\\d{{2}}:?\\d{{2}})') "
+                f"THEN TRY_CAST({v} AS TIMESTAMPTZ) "
+                f"WHEN regexp_full_match({v}, '\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]\\d{{2}}:\\d{{2}}(:\\d{{2}})?') "
+                f"THEN CASE WHEN {_LOCAL_OK.format(v=v)} THEN timezone('Europe/Amsterdam', TRY_CAST({v} AS TIMESTAMP)) END END")
     if k in (Kind.MONEY, Kind.HOURS):
         return f"CASE WHEN regexp_full_match({v}, '\\d{{1,10}}(\\.\\d{{1,2}})?') THEN CAST({v} AS {SQL_TYPE[k]}) END"
     if k == Kind.INT:
@@ -323,8 +329,19 @@ def _typed_sql(col, v: str, tm: TableMapping) -> str:
     raise AssertionError(k)
 
 
+# a local time exists and is unambiguous in Europe/Amsterdam (no DST gap, not in the repeated hour)
+_LOCAL_OK = ("timezone('Europe/Amsterdam', timezone('Europe/Amsterdam', TRY_CAST({v} AS TIMESTAMP))) = TRY_CAST({v} AS TIMESTAMP) "
+             "AND timezone('Europe/Amsterdam', timezone('Europe/Amsterdam', TRY_CAST({v} AS TIMESTAMP)) - INTERVAL 1 HOUR) "
+             "<> TRY_CAST({v} AS TIMESTAMP)")
+
+
 def _bad_value_reason(col, v: str, tm: TableMapping) -> str:
     k = col.kind
+    if k == Kind.TIMESTAMP:
+        return (f"CASE WHEN TRY_CAST({v} AS TIMESTAMP) IS NULL THEN 'not a date-time (YYYY-MM-DDTHH:MM[:SS][+01:00])' "
+                f"WHEN timezone('Europe/Amsterdam', timezone('Europe/Amsterdam', TRY_CAST({v} AS TIMESTAMP))) <> TRY_CAST({v} AS TIMESTAMP) "
+                f"THEN 'local time does not exist in Europe/Amsterdam (clock moved forward): give the UTC offset' "
+                f"ELSE 'local time occurs twice in Europe/Amsterdam (clock moved back): give the UTC offset' END")
     if k == Kind.DATE:
         fmt = tm.date_format or "YYYY-MM-DD"
         return (f"CASE WHEN regexp_full_match({v}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN 'impossible date' "
@@ -449,6 +466,7 @@ def load_records(path: Path | str, mapping: Mapping | None = None,
     if unknown:
         raise RecordsError(f"mapping names unknown table(s): {unknown}")
     con = con or duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
     con.execute("CREATE OR REPLACE TABLE rejects (tbl VARCHAR, file VARCHAR, row_nr BIGINT, col VARCHAR, value VARCHAR, reason VARCHAR)")
     loads: dict[str, TableLoad] = {}
     for spec in ordered_tables():

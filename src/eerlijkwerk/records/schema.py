@@ -14,6 +14,7 @@ class Kind(StrEnum):
     ID = "identifier"
     TEXT = "text"
     DATE = "date"
+    TIMESTAMP = "timestamp"  # ISO 8601 with offset, or local Europe/Amsterdam time -> TIMESTAMPTZ (UTC instant)
     MONEY = "money"  # EUR, 0 to 1,000,000, at most 2 decimals -> DECIMAL(14,2) (bound: engine/exact.py)
     HOURS = "hours"  # >= 0, at most 2 decimals -> DECIMAL(10,2)
     BOOL = "bool"
@@ -26,6 +27,7 @@ SQL_TYPE = {
     Kind.ID: "VARCHAR",
     Kind.TEXT: "VARCHAR",
     Kind.DATE: "DATE",
+    Kind.TIMESTAMP: "TIMESTAMPTZ",
     Kind.MONEY: "DECIMAL(14,2)",
     Kind.HOURS: "DECIMAL(10,2)",
     Kind.BOOL: "BOOLEAN",
@@ -199,6 +201,72 @@ PAYSLIPS = register_table(
             RowCheck("hours_worked > 24 * (date_diff('day', period_start, period_end) + 1)", "hours_worked",
                      "more hours than the period has (24 h a day)"),
             RowCheck("overtime_hours > hours_worked", "overtime_hours", "overtime_hours exceeds hours_worked (overtime is included in hours_worked)"),
+        ),
+    )
+)
+
+PLACEMENTS = register_table(
+    TableSpec(
+        name="placements",
+        key="placement_id",
+        doc="A worker made available by a lender (uitlener) to a hirer (inlener), or working for a main contractor "
+            "through a subcontractor (relation onderaanneming).",
+        references=(Reference("worker_id", "workers", "worker_id"), Reference("uitlener_id", "employers", "employer_id"),
+                    Reference("inlener_id", "employers", "employer_id")),
+        columns=(
+            Column("placement_id", Kind.ID, required=True),
+            Column("worker_id", Kind.ID, required=True),
+            Column("uitlener_id", Kind.ID, required=True, doc="lender, or the subcontractor"),
+            Column("inlener_id", Kind.ID, required=True, doc="hirer, or the main contractor"),
+            Column("workplace", Kind.TEXT, doc="site or address id"),
+            Column("start_date", Kind.DATE, required=True),
+            Column("end_date", Kind.DATE),
+            Column("relation", Kind.CHOICE, default="uitlening", choices=("uitlening", "onderaanneming")),
+        ),
+        row_checks=(RowCheck("end_date < start_date", "end_date", "end_date is before start_date"),),
+    )
+)
+
+SHIFTS = register_table(
+    TableSpec(
+        name="shifts",
+        key="shift_id",
+        doc="Worked shifts. Times in Europe/Amsterdam: give the UTC offset (2025-10-26T02:30:00+01:00) or local time; "
+            "a local time that does not exist or occurs twice at a daylight-saving change is rejected unless it has an "
+            "offset.",
+        references=(Reference("worker_id", "workers", "worker_id"), Reference("employer_id", "employers", "employer_id")),
+        columns=(
+            Column("shift_id", Kind.ID, required=True),
+            Column("worker_id", Kind.ID, required=True),
+            Column("employer_id", Kind.ID, required=True, doc="employer or hirer where the work was done"),
+            Column("start_at", Kind.TIMESTAMP, required=True),
+            Column("end_at", Kind.TIMESTAMP, required=True),
+            Column("break_minutes", Kind.INT, default="0", min_value="0", max_value="1440"),
+        ),
+        row_checks=(
+            RowCheck("end_at <= start_at", "end_at", "end_at is not after start_at"),
+            RowCheck("end_at - start_at > INTERVAL 24 HOUR", "end_at", "shift longer than 24 hours"),
+            RowCheck("break_minutes * 60 >= epoch(end_at) - epoch(start_at)", "break_minutes",
+                     "break as long as or longer than the shift"),
+        ),
+    )
+)
+
+PRIOR_VIOLATIONS = register_table(
+    TableSpec(
+        name="prior_violations",
+        key="violation_id",
+        doc="Earlier fines of the employer (for recidivism); only irrevocable ones count.",
+        references=(Reference("employer_id", "employers", "employer_id"),),
+        columns=(
+            Column("violation_id", Kind.ID, required=True),
+            Column("employer_id", Kind.ID, required=True),
+            Column("statute", Kind.CHOICE, required=True,
+                   choices=("wml", "wav", "waadi", "wtta", "wagweu", "arbowet", "atw")),
+            Column("article", Kind.TEXT),
+            Column("decision_date", Kind.DATE, required=True, doc="date of the fine decision (boetebeschikking)"),
+            Column("irrevocable_date", Kind.DATE, doc="date it became irrevocable; empty = not (yet) irrevocable"),
+            Column("serious", Kind.BOOL, default="false", doc="a serious violation as designated by AMvB"),
         ),
     )
 )
