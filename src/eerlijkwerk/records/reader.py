@@ -433,6 +433,9 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
             f"FROM typed_{t} WHERE {c} IS NOT NULL AND {c} NOT IN (SELECT {_ident(ref.target_column)} FROM {ref.table})")
     con.execute(f"INSERT INTO rejects {' UNION ALL '.join(parts)}")
     cols = ", ".join(f"CAST({_ident(c.name)} AS {SQL_TYPE[c.kind]}) AS {_ident(c.name)}" for c in spec.columns)
+    # for every instant, also its wall-clock time in Europe/Amsterdam (night work, calendar days)
+    cols += "".join(f", timezone('Europe/Amsterdam', {_ident(c.name)}) AS {_ident(c.name + '_local')}"
+                    for c in spec.columns if c.kind == Kind.TIMESTAMP)
     con.execute(
         f"CREATE OR REPLACE TABLE {t} AS SELECT _row, {cols} FROM typed_{t} "
         f"WHERE _row NOT IN (SELECT row_nr FROM rejects WHERE tbl = '{t}') ORDER BY _row")
@@ -445,6 +448,8 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
 
 def _empty_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     cols = ", ".join(f"CAST(NULL AS {SQL_TYPE[c.kind]}) AS {_ident(c.name)}" for c in spec.columns)
+    cols += "".join(f", CAST(NULL AS TIMESTAMP) AS {_ident(c.name + '_local')}"
+                    for c in spec.columns if c.kind == Kind.TIMESTAMP)
     con.execute(f"CREATE OR REPLACE TABLE {spec.name} AS SELECT CAST(NULL AS BIGINT) AS _row, {cols} WHERE FALSE")
 
 

@@ -124,7 +124,10 @@ EMPLOYERS = register_table(
         columns=(
             Column("employer_id", Kind.ID, required=True, doc="KvK number or foreign registration id"),
             Column("role", Kind.CHOICE, default="werkgever", choices=("werkgever", "uitlener", "inlener")),
-            Column("legal_form", Kind.CHOICE, default="legal_person", choices=("legal_person", "natural_person")),
+            Column("legal_form", Kind.CHOICE, default="legal_person",
+                   choices=("legal_person", "natural_person", "private_household", "non_profit"),
+                   doc="natural_person: a person in business (eenmanszaak); private_household: a person having "
+                       "household or personal services done; non_profit: a foundation/association not acting as a business"),
             Column("sector_sbi", Kind.TEXT),
             Column("headcount", Kind.INT, min_value="0", max_value="10000000"),
         ),
@@ -267,6 +270,39 @@ PRIOR_VIOLATIONS = register_table(
             Column("decision_date", Kind.DATE, required=True, doc="date of the fine decision (boetebeschikking)"),
             Column("irrevocable_date", Kind.DATE, doc="date it became irrevocable; empty = not (yet) irrevocable"),
             Column("serious", Kind.BOOL, default="false", doc="a serious violation as designated by AMvB"),
+        ),
+    )
+)
+
+FINE_FACTORS = register_table(
+    TableSpec(
+        name="fine_factors",
+        key="factor_id",
+        doc="The inspector's decisions that a fine policy leaves to the inspector: culpability, aggravating "
+            "situations, moderations. The engine never guesses them; without a row the stated default applies.",
+        references=(Reference("employer_id", "employers", "employer_id"),),
+        columns=(
+            Column("factor_id", Kind.ID, required=True),
+            Column("employer_id", Kind.ID, required=True),
+            Column("rule_id", Kind.TEXT, required=True, doc="rule whose fines it applies to, e.g. wav.no_permit"),
+            Column("worker_id", Kind.ID, doc="empty = every fine of that rule for this employer"),
+            Column("factor", Kind.CHOICE, required=True,
+                   choices=("culpability", "aggravation", "moderation_percent", "reasonable_time_percent",
+                            "warning_situation", "shorter_employment_proven")),
+            Column("value", Kind.TEXT, required=True,
+                   doc="culpability: intent / gross_negligence / normal / reduced; aggravation / warning_situation: "
+                       "the policy's situation code; *_percent: reduction in percent (0-100); "
+                       "shorter_employment_proven: months of employment the employer proved"),
+            Column("reason", Kind.TEXT, doc="the inspector's or the court's reasoning, shown in the fine"),
+        ),
+        row_checks=(
+            RowCheck("factor = 'culpability' AND value NOT IN ('intent', 'gross_negligence', 'normal', 'reduced')",
+                     "value", "culpability must be intent, gross_negligence, normal or reduced"),
+            RowCheck("factor IN ('moderation_percent', 'reasonable_time_percent') AND "
+                     "(TRY_CAST(value AS DECIMAL(5,2)) IS NULL OR TRY_CAST(value AS DECIMAL(5,2)) NOT BETWEEN 0 AND 100)",
+                     "value", "a percentage from 0 to 100"),
+            RowCheck("factor = 'shorter_employment_proven' AND TRY_CAST(value AS DECIMAL(5,2)) IS NULL",
+                     "value", "number of months"),
         ),
     )
 )

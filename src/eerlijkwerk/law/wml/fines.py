@@ -92,7 +92,7 @@ def _legal_forms(ctx: AuditContext) -> dict[str, str]:
 def _common_factors(ctx: AuditContext, steps: list[dict[str, Any]], amount: Decimal, legal_form: str | None,
                     date: dt.date) -> Decimal:
     """Factors every WML fine goes through, each appended to ``steps``."""
-    if legal_form == "natural_person":
+    if legal_form in ("natural_person", "private_household"):
         f = _policy(ctx, "wml.boete_factor_natuurlijk_persoon", date)
         if f is not None:
             amount = (amount * f.value).quantize(Decimal("0.01"))

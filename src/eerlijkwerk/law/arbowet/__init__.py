@@ -1,0 +1,6 @@
+"""Arbeidsomstandighedenwet (Arbowet): accident reporting; lenders' meld- en vergewisplicht (bill 36781)."""
+
+TITLE = "Accidents: reporting and verification (Arbowet, bill 36781)"
+STATUTES = ("Arbowet", "Wet 36781")
+
+from eerlijkwerk.law.arbowet import tables  # noqa: E402,F401

@@ -1,0 +1,4 @@
+"""Kennismigrant and EU Blue Card salary criteria (Vreemdelingenbesluit 2000 art. 3.30a, 3.30b; IND)."""
+
+TITLE = "Knowledge migrants and EU Blue Card: salary criterion"
+STATUTES = ("Vb 2000",)

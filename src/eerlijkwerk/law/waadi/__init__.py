@@ -1,0 +1,6 @@
+"""Waadi (art. 7a registration) and Wtta (admission, NAU register), hiring limit and sector ban."""
+
+TITLE = "Staffing agencies: registration and admission (Waadi, Wtta)"
+STATUTES = ("Waadi", "Wtta")
+
+from eerlijkwerk.law.waadi import tables  # noqa: E402,F401
