@@ -2,3 +2,5 @@
 
 TITLE = "Knowledge migrants and EU Blue Card: salary criterion"
 STATUTES = ("Vb 2000",)
+
+from eerlijkwerk.law.kennismigrant import rules  # noqa: E402,F401

@@ -3,4 +3,4 @@
 TITLE = "Posted workers (WagwEU)"
 STATUTES = ("WagwEU",)
 
-from eerlijkwerk.law.wagweu import tables  # noqa: E402,F401
+from eerlijkwerk.law.wagweu import fines, rules, tables  # noqa: E402,F401

@@ -3,4 +3,4 @@
 TITLE = "Work permits (Wet arbeid vreemdelingen)"
 STATUTES = ("Wav",)
 
-from eerlijkwerk.law.wav import tables  # noqa: E402,F401
+from eerlijkwerk.law.wav import fines, rules, tables  # noqa: E402,F401
