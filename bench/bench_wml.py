@@ -45,7 +45,7 @@ ROOT = HERE.parent
 DATA = HERE / "data"
 PARAMS = ROOT / "src" / "eerlijkwerk" / "law" / "wml" / "parameters"
 
-GEN_VERSION = 4
+GEN_VERSION = 5
 N_EMPLOYERS = 2_500
 SLIPS_PER_WORKER = 25
 FIRST_MONDAY = dt.date(2024, 1, 1)
@@ -132,7 +132,7 @@ def generate(folder: Path, rows: int) -> float:
     con.execute(f"""COPY (
         SELECT 'W' || lpad(CAST(w AS VARCHAR), 8, '0') AS worker_id,
                birth(w) AS birth_date,
-               ['NL', 'PL', 'RO', 'BG', 'UA', 'LT', 'PT', 'HU'][1 + u(w, 'nat', 8)] AS nationality
+               ['NL', 'PL', 'RO', 'BG', 'ES', 'LT', 'PT', 'HU'][1 + u(w, 'nat', 8)] AS nationality
         FROM range({n_workers}) t(w)) TO '{tmp}/workers.parquet' {pq}""")
 
     con.execute(f"""COPY (
@@ -360,7 +360,8 @@ def report(rows: int, gen_s: float | None, eng: dict, sql: dict, repeat: int) ->
     target_s = rows / TARGET_ROWS_PER_S
     lines = [f"### {rows:,} payslips", ""]
     lines.append(f"Data: {'generated in ' + format(gen_s, '.1f') + ' s' if gen_s is not None else 'reused'}; "
-                 f"{eng['rows_valid']}; rejected rows: {eng['rejects']}."
+                 + ", ".join(f"{k} {v:,}" for k, v in eng["rows_valid"].items() if v)
+                 + f" valid rows; rejected rows: {eng['rejects']}."
                  + (f" Wall times: median of {repeat}." if repeat > 1 else ""))
     lines.append("")
     lines += [

@@ -97,3 +97,20 @@ def test_b12_one_day_is_one_day():
     result = run_audit(TESTS / "cases" / "B12")
     under = [f for f in result.findings.to_pylist() if f["rule_id"] == "wml.underpayment"]
     assert [(f["hours"], f["due"]) for f in under] == [(Decimal("7.60"), Decimal("79.62"))]
+
+
+def test_fines(case):
+    """Fines the ruling states (or that follow from the policy and the court's moderations in fine_factors.csv):
+    norm amount, final amount and the named steps, per employer."""
+    import json
+
+    _, expected, result = case
+    fines = result.fines.to_pylist()
+    for exp in expected["expect"].get("fines") or []:
+        sel = [f for f in fines if f["rule_id"] == exp["rule"] and f["employer_id"] == exp["employer_id"]]
+        assert len(sel) == exp["count"], (exp, [(f["norm_amount"], f["amount"]) for f in sel])
+        for f in sel:
+            assert f["norm_amount"] == Decimal(exp["norm_amount"]) and f["amount"] == Decimal(exp["amount"]), (exp, f)
+            names = " | ".join(s["step"] for s in json.loads(f["steps"]))
+            for word in exp.get("steps") or []:
+                assert word in names, (word, names)

@@ -93,7 +93,7 @@ def test_whole_file_errors(tmp_path, content, message):
 
 def test_header_only_required_table_and_missing_table(tmp_path):
     folder = records(tmp_path, [GOOD])
-    (folder / "payslips.csv").write_text("payslip_id,worker_id,employer_id,period_start,period_end\n")
+    (folder / "payslips.csv").write_text("payslip_id,worker_id,employer_id,period_start,period_end,hours_worked,gross_wage\n")
     with pytest.raises(RecordsError, match="no rows"):
         load_records(folder)
     (folder / "payslips.csv").unlink()

@@ -533,7 +533,8 @@ def _plant(rng: random.Random, payroll: Payroll, slips: list[Slip], n: dict[str,
         bank = min(_money(rng, "20.00", "60.00", "5.00"), cents_down(s.bank / 4))
         s.cash, s.bank = s.bank - bank, bank
         assert s.cash > 0
-        findings.append(_finding("wml.cash_payment", s, due=s.gross, paid=s.bank, amount=s.cash))
+        # gross is exactly the minimum: nothing above it may be paid in cash (threshold = gross − due = 0.00)
+        findings.append(_finding("wml.cash_payment", s, due=s.gross, amount=s.cash, threshold=ZERO))
 
     for s in pick("holiday_short", n["holiday_short"], lambda s: True):
         # gross stays the compliant wage above the minimum; too little holiday allowance reserved

@@ -43,6 +43,8 @@ class AuditResult:
     params: ParameterSet
     timings: dict[str, float] = field(default_factory=dict)
     source: str = ""
+    extra: dict[str, pa.Table] = field(default_factory=dict)  # statute-specific tables, e.g. art23_claims
+    notes: list[str] = field(default_factory=list)  # what could not be evaluated, for the report
     generated_at: str = ""
 
 
@@ -126,12 +128,20 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     fines, fine_ids = _fines(ctx, findings)
     findings = findings.append_column("fine_id", pa.array(fine_ids, type=pa.string()))
     evaluations = _evaluations(ctx, pseudo)
+    extra: dict[str, pa.Table] = {}
+    notes: list[str] = []
+    for pkg in law.statute_packages():
+        if hasattr(pkg, "extra_tables"):
+            extra.update(pkg.extra_tables(ctx, findings))
+        if hasattr(pkg, "coverage_notes"):
+            notes.extend(pkg.coverage_notes(ctx))
     timings["fines_report_tables_s"] = time.perf_counter() - t2
     timings["total_s"] = time.perf_counter() - t0
     return AuditResult(
         findings=findings, fines=fines, evaluations=evaluations, rejects=records.rejects(),
         loads={k: vars(v) for k, v in records.loads.items()}, rules=rules, scenario=scenario, params=params,
         timings=timings, source=str(records_path), generated_at=dt.datetime.now().isoformat(timespec="seconds"),
+        extra=extra, notes=notes,
     )
 
 

@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from eerlijkwerk.records.schema import BOOL_FALSE, BOOL_TRUE, SQL_TYPE, Kind, TableSpec, ordered_tables
 
@@ -46,6 +46,33 @@ class TableMapping(BaseModel):
     decimal: str = "."
     date_format: str | None = None
     columns: dict[str, str] = {}
+
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_char(cls, v: str | None) -> str | None:
+        if v is not None and len(v) != 1:
+            raise ValueError("delimiter must be one character, e.g. ';' or a tab")
+        return v
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v: str | None) -> str | None:
+        if v is not None:
+            import codecs
+
+            try:
+                codecs.lookup(v)
+            except LookupError:
+                raise ValueError(f"unknown encoding {v!r} (e.g. utf-8, cp1252, latin-1, utf-16)") from None
+        return v
+
+    @field_validator("decimal")
+    @classmethod
+    def _decimal_mark(cls, v: str) -> str:
+        if v not in (".", ","):
+            raise ValueError("decimal must be '.' or ','")
+        return v
 
 
 class Mapping(BaseModel):
@@ -116,6 +143,9 @@ def _find_source(folder: Path, name: str, tm: TableMapping) -> tuple[str, Path, 
     books = sorted(folder.glob("*.xlsx"))
     if len(books) == 1 and name in _sheet_names(books[0]):
         return ("xlsx", books[0], name)
+    if len(books) > 1 and any(name in _sheet_names(b) for b in books):
+        raise RecordsError(f"{folder}: {len(books)} workbooks hold a sheet '{name}' or may: give one workbook, or "
+                           f"name the file per table in the mapping file")
     return None
 
 
@@ -129,10 +159,30 @@ def _sheet_names(book: Path) -> list[str]:
 
 
 def _detect_encoding(raw: bytes) -> str:
+    """A likely encoding to suggest: UTF-16 by its byte-order mark or NUL bytes, else the Windows code page that
+    Dutch payroll exports use (cp1252) when it decodes, else what charset-normalizer guesses."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[1:200:2].count(0) > 20 or raw[0:200:2].count(0) > 20:
+        return "utf-16"
+    try:
+        raw[:200_000].decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw[:200_000]).best()
     return best.encoding if best else "unknown"
+
+
+def _check_text(path: Path, head: bytes, tm: TableMapping) -> None:
+    """Whole-file errors for binary or UTF-16 content before parsing."""
+    if tm.encoding and tm.encoding.lower().replace("-", "").startswith("utf16"):
+        return
+    if b"\x00" in head:
+        if _detect_encoding(head) == "utf-16":
+            raise RecordsError(f"{path}: the file is UTF-16 text; save it as UTF-8, or set 'encoding: utf-16' for "
+                               f"this table in the mapping file")
+        raise RecordsError(f"{path}: not a text (CSV) file: it contains binary data")
 
 
 def _read_csv(path: Path, tm: TableMapping) -> tuple[list[str], pa.Table]:
@@ -143,6 +193,7 @@ def _read_csv(path: Path, tm: TableMapping) -> tuple[list[str], pa.Table]:
         raise RecordsError(f"{path}: cannot read: {exc}") from exc
     if not head.strip():
         raise RecordsError(f"{path}: the file is empty (no header row)")
+    _check_text(path, head, tm)
     try:
         head_text = head.decode(encoding, errors="strict") if tm.encoding else head.decode("utf-8-sig", errors="strict")
     except UnicodeDecodeError as exc:
@@ -151,7 +202,7 @@ def _read_csv(path: Path, tm: TableMapping) -> tuple[list[str], pa.Table]:
         else:
             enc = _detect_encoding(head)
             raise RecordsError(
-                f"{path}: not UTF-8 text (byte {head[exc.start]:#04x} at byte {exc.start}); it looks like {enc}. "
+                f"{path}: not UTF-8 text (byte {head[exc.start]:#04x} at byte {exc.start}); it is probably {enc}. "
                 f"Save it as UTF-8, or set 'encoding: {enc}' for this table in the mapping file"
             ) from exc
     first_line = head_text.splitlines()[0] if head_text.splitlines() else ""
@@ -185,6 +236,7 @@ def _read_csv(path: Path, tm: TableMapping) -> tuple[list[str], pa.Table]:
                     header = [h.strip().lstrip("\ufeff") for h in rec]
                     if not any(header):
                         raise RecordsError(f"{path}: the first row must be a header row with column names")
+                    _check_header(path, header)
                     dupes = {h for h in header if header.count(h) > 1}
                     if dupes:
                         raise RecordsError(f"{path}: column(s) {sorted(dupes)} appear more than once in the header")
@@ -203,7 +255,7 @@ def _read_csv(path: Path, tm: TableMapping) -> tuple[list[str], pa.Table]:
     except UnicodeDecodeError as exc:
         enc = _detect_encoding(path.read_bytes())
         raise RecordsError(
-            f"{path}: not {encoding} text near byte {exc.start}; it looks like {enc}. "
+            f"{path}: not {encoding} text near byte {exc.start}; it is probably {enc}. "
             f"Save it as UTF-8, or set 'encoding: {enc}' for this table in the mapping file"
         ) from exc
     except csv.Error as exc:
@@ -211,6 +263,9 @@ def _read_csv(path: Path, tm: TableMapping) -> tuple[list[str], pa.Table]:
     if header is None:
         raise RecordsError(f"{path}: the file is empty (no header row)")
     flush()
+    if bad and not any(c.num_rows for c in chunks):
+        raise RecordsError(f"{path}: no row has the header's {len(header)} fields (delimiter '{delimiter}'): check "
+                           f"the delimiter, or set 'delimiter' for this table in the mapping file")
     table = pa.concat_tables(chunks) if chunks else pa.table({**{h: pa.array([], pa.string()) for h in header}, "_row": pa.array([], pa.int64())})
     if bad:
         # rows that cannot be split into columns are still rows: they are counted and rejected, not dropped
@@ -220,6 +275,15 @@ def _read_csv(path: Path, tm: TableMapping) -> tuple[list[str], pa.Table]:
         table = table.append_column("_malformed", pa.array([None] * table.num_rows, pa.string()))
         table = pa.concat_tables([table, extra])
     return header, table
+
+
+RESERVED = ("_row", "_malformed", "file_row_number")
+
+
+def _check_header(path: Path | str, header: list[str]) -> None:
+    bad = [h for h in header if h in RESERVED]
+    if bad:
+        raise RecordsError(f"{path}: column name(s) {bad} are reserved; rename them (or map them) and retry")
 
 
 def _cell_text(v: Any) -> str | None:
@@ -235,33 +299,57 @@ def _cell_text(v: Any) -> str | None:
 
 
 def _read_xlsx(path: Path, sheet: str) -> tuple[list[str], pa.Table]:
+    """Read a sheet as text. A formula whose value Excel has not stored, or a value in a column without a header,
+    makes the row malformed (rejected), never silently empty."""
     import openpyxl
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wf = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:
         raise RecordsError(f"{path}: cannot open the workbook: {exc}") from exc
     if sheet not in wb.sheetnames:
         raise RecordsError(f"{path}: no sheet named '{sheet}' (sheets: {', '.join(wb.sheetnames)})")
-    it = wb[sheet].iter_rows(values_only=True)
+    label = f"{path} [{sheet}]"
     try:
-        header = [str(h).strip() if h is not None else "" for h in next(it)]
-    except StopIteration:
-        raise RecordsError(f"{path} [{sheet}]: the sheet is empty (no header row)") from None
-    while header and header[-1] == "":
-        header.pop()
-    cols: list[list[str | None]] = [[] for _ in header]
-    rows: list[int] = []
-    for i, rec in enumerate(it, start=2):
-        vals = [_cell_text(v) for v in rec[: len(header)]]
-        if all(v is None or not str(v).strip() for v in vals):
-            continue
-        vals += [None] * (len(header) - len(vals))
-        for c, v in zip(cols, vals):
-            c.append(v)
-        rows.append(i)
+        values = wb[sheet].iter_rows(values_only=True)
+        formulas = wf[sheet].iter_rows(values_only=True)
+        try:
+            header = [str(h).strip() if h is not None else "" for h in next(values)]
+            next(formulas)
+        except StopIteration:
+            raise RecordsError(f"{label}: the sheet is empty (no header row)") from None
+        while header and header[-1] == "":
+            header.pop()
+        _check_header(label, header)
+        cols: list[list[str | None]] = [[] for _ in header]
+        rows: list[int] = []
+        malformed: list[str | None] = []
+        for i, (rec, frec) in enumerate(zip(values, formulas), start=2):
+            vals = [_cell_text(v) for v in rec]
+            if all(v is None or not str(v).strip() for v in vals):
+                continue
+            problem = None
+            extra = [v for v in vals[len(header):] if v is not None and str(v).strip()]
+            if extra:
+                problem = "value(s) in a column without a header"
+            for v, f in zip(rec, frec):
+                if v is None and isinstance(f, str) and f.startswith("="):
+                    problem = f"formula {f[:40]} has no computed value: open and save the workbook in Excel first"
+                    break
+            vals = vals[: len(header)] + [None] * (len(header) - len(vals[: len(header)]))
+            for c, v in zip(cols, vals):
+                c.append(v)
+            rows.append(i)
+            malformed.append(problem)
+    except RecordsError:
+        raise
+    except Exception as exc:  # a damaged sheet inside a readable zip
+        raise RecordsError(f"{label}: the sheet cannot be read: {type(exc).__name__}: {exc}") from exc
     data = {h: pa.array(c, type=pa.string()) for h, c in zip(header, cols)}
     data["_row"] = pa.array(rows, type=pa.int64())
+    if any(malformed):
+        data["_malformed"] = pa.array(malformed, type=pa.string())
     return header, pa.table(data)
 
 
@@ -272,6 +360,7 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str]
     except Exception as exc:
         raise RecordsError(f"{path}: not a readable Parquet file: {exc}") from exc
     header = list(schema.names)
+    _check_header(path, header)
     casts = [f"CAST({_ident(f.name)} AS VARCHAR) AS {_ident(f.name)}" for f in schema]
     src = f"SELECT {', '.join(casts)}, CAST(file_row_number + 1 AS BIGINT) AS _row FROM read_parquet('{_sql_str(str(path))}', file_row_number=true)"
     return header, src
@@ -293,7 +382,9 @@ def _value_sql(col, tm: TableMapping, src_name: str | None) -> str:
     """Text value after trimming, defaults and the mapping's decimal/date conventions."""
     v = f"NULLIF(trim(CAST({_ident(src_name)} AS VARCHAR)), '')" if src_name else "CAST(NULL AS VARCHAR)"
     if col.kind in (Kind.MONEY, Kind.HOURS) and tm.decimal == ",":
-        v = f"replace(replace({v}, '.', ''), ',', '.')"
+        # only the decimal-comma form is converted; anything else stays as it is and fails with its own text
+        v = (f"CASE WHEN regexp_full_match({v}, '-?(\\d{{1,3}}(\\.\\d{{3}})+|\\d+)(,\\d+)?') "
+             f"THEN replace(replace({v}, '.', ''), ',', '.') ELSE {v} || ' (expected a decimal comma, e.g. 1.234,56)' END")
     if col.default is not None:
         v = f"COALESCE({v}, '{_sql_str(col.default)}')"
     return v
@@ -306,7 +397,8 @@ def _typed_sql(col, v: str, tm: TableMapping) -> str:
     if k == Kind.DATE:
         if tm.date_format:
             return f"CAST(try_strptime({v}, '{_sql_str(tm.date_format)}') AS DATE)"
-        return f"CASE WHEN regexp_full_match({v}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN TRY_CAST({v} AS DATE) END"
+        return (f"CASE WHEN regexp_full_match({v}, '\\d{{4}}-\\d{{2}}-\\d{{2}}([ T]00:00(:00)?)?') "
+                f"THEN TRY_CAST(left({v}, 10) AS DATE) END")
     if k == Kind.TIMESTAMP:
         # with an offset: that instant; without: local time in Europe/Amsterdam (checked for DST gaps/overlaps)
         return (f"CASE WHEN regexp_full_match({v}, '\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]\\d{{2}}:\\d{{2}}(:\\d{{2}})?(Z|[+-]\\d{{2}}:?\\d{{2}})') "
@@ -344,7 +436,7 @@ def _bad_value_reason(col, v: str, tm: TableMapping) -> str:
                 f"ELSE 'local time occurs twice in Europe/Amsterdam (clock moved back): give the UTC offset' END")
     if k == Kind.DATE:
         fmt = tm.date_format or "YYYY-MM-DD"
-        return (f"CASE WHEN regexp_full_match({v}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') THEN 'impossible date' "
+        return (f"CASE WHEN regexp_full_match({v}, '\\d{{4}}-\\d{{2}}-\\d{{2}}([ T]00:00(:00)?)?') THEN 'impossible date' "
                 f"ELSE 'not a date in the form {_sql_str(fmt)}' END")
     if k in (Kind.MONEY, Kind.HOURS):
         what = "an amount in EUR" if k == Kind.MONEY else "a number of hours"
@@ -377,10 +469,11 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
             src_of[col.name] = name
         else:
             src_of[col.name] = None
-            if col.required:
+            if col.required or col.present:
                 missing.append(name if name == col.name else f"{name} (for {col.name})")
     if missing:
-        raise RecordsError(f"{file_label}: missing required column(s): {', '.join(missing)}; "
+        raise RecordsError(f"{file_label}: missing required column(s): {', '.join(missing)} (a column whose cells "
+                           f"may be empty must still be present); "
                            f"columns found: {', '.join(header) or '(none)'}")
     used = set(v for v in src_of.values() if v)
     unused = [h for h in header if h not in used]
@@ -431,6 +524,9 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
         parts.append(
             f"SELECT '{t}', '{fl}', _row, '{ref.column}', {c}, 'unknown {ref.column} (not in the valid rows of {ref.table})' "
             f"FROM typed_{t} WHERE {c} IS NOT NULL AND {c} NOT IN (SELECT {_ident(ref.target_column)} FROM {ref.table})")
+    if malformed:  # a row that could not be split into columns gets only its own reason
+        parts = [parts[0]] + [f"SELECT * FROM ({p}) WHERE _row NOT IN (SELECT _row FROM typed_{t} WHERE _malformed IS NOT NULL)"
+                              for p in parts[1:]]
     con.execute(f"INSERT INTO rejects {' UNION ALL '.join(parts)}")
     cols = ", ".join(f"CAST({_ident(c.name)} AS {SQL_TYPE[c.kind]}) AS {_ident(c.name)}" for c in spec.columns)
     # for every instant, also its wall-clock time in Europe/Amsterdam (night work, calendar days)
@@ -439,6 +535,10 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
     con.execute(
         f"CREATE OR REPLACE TABLE {t} AS SELECT _row, {cols} FROM typed_{t} "
         f"WHERE _row NOT IN (SELECT row_nr FROM rejects WHERE tbl = '{t}') ORDER BY _row")
+    # the identifying text of rejected rows, so rules can tell "no records" from "records rejected on input"
+    ident = ", ".join(f"{_ident('v_' + c.name)} AS {_ident(c.name)}" for c in spec.columns if c.kind == Kind.ID)
+    con.execute(f"CREATE OR REPLACE TABLE {t}__rejected AS SELECT _row, {ident} FROM typed_{t} "
+                f"WHERE _row IN (SELECT row_nr FROM rejects WHERE tbl = '{t}')")
     con.execute(f"DROP TABLE typed_{t}")
     con.execute(f"DROP VIEW src_{t}")
     load.rows_valid = con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
@@ -451,6 +551,8 @@ def _empty_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     cols += "".join(f", CAST(NULL AS TIMESTAMP) AS {_ident(c.name + '_local')}"
                     for c in spec.columns if c.kind == Kind.TIMESTAMP)
     con.execute(f"CREATE OR REPLACE TABLE {spec.name} AS SELECT CAST(NULL AS BIGINT) AS _row, {cols} WHERE FALSE")
+    ident = ", ".join(f"CAST(NULL AS VARCHAR) AS {_ident(c.name)}" for c in spec.columns if c.kind == Kind.ID)
+    con.execute(f"CREATE OR REPLACE TABLE {spec.name}__rejected AS SELECT CAST(NULL AS BIGINT) AS _row, {ident} WHERE FALSE")
 
 
 def load_records(path: Path | str, mapping: Mapping | None = None,

@@ -42,6 +42,7 @@ class Column:
     name: str
     kind: Kind
     required: bool = False
+    present: bool = False  # the column must be in the file even where cells may be empty (empty has a meaning)
     default: str | None = None  # textual default, parsed like input
     choices: tuple[str, ...] = ()
     max_value: str | None = None  # inclusive upper bound for HOURS/INT/MONEY
@@ -183,10 +184,10 @@ PAYSLIPS = register_table(
             Column("employer_id", Kind.ID, required=True),
             Column("period_start", Kind.DATE, required=True),
             Column("period_end", Kind.DATE, required=True),
-            Column("hours_worked", Kind.HOURS, doc="empty = no hour records"),
+            Column("hours_worked", Kind.HOURS, present=True, doc="empty = no hour records"),
             Column("overtime_hours", Kind.HOURS, default="0"),
             Column("hours_basis", Kind.CHOICE, default="records", choices=("records", "worker_claim")),
-            Column("gross_wage", Kind.MONEY, doc="empty = no wage records"),
+            Column("gross_wage", Kind.MONEY, present=True, doc="empty = no wage records"),
             Column("holiday_allowance", Kind.MONEY, default="0"),
             Column("housing_deduction", Kind.MONEY, default="0"),
             Column("housing_authorised", Kind.BOOL, default="false"),
@@ -200,8 +201,9 @@ PAYSLIPS = register_table(
         row_checks=(
             RowCheck("period_end < period_start", "period_end", "period_end is before period_start"),
             RowCheck("date_diff('day', period_start, period_end) > 30", "period_end",
-                     "pay period longer than 31 days (split it into periods of at most a month)"),
-            RowCheck("hours_worked > 24 * (date_diff('day', period_start, period_end) + 1)", "hours_worked",
+                     "pay period longer than 31 days (period_end at most 30 days after period_start; split longer periods)"),
+            RowCheck("period_start > current_date", "period_start", "pay period starts in the future"),
+            RowCheck("period_end >= period_start AND hours_worked > 24 * (date_diff('day', period_start, period_end) + 1)", "hours_worked",
                      "more hours than the period has (24 h a day)"),
             RowCheck("overtime_hours > hours_worked", "overtime_hours", "overtime_hours exceeds hours_worked (overtime is included in hours_worked)"),
         ),

@@ -124,4 +124,5 @@ def summarise(result: AuditResult) -> dict[str, Any]:
                   for r in rules.values()],
         "parameters_not_confirmed": [{"parameter": p, "valid_from": d, "confidence": c} for p, d, c in unconfirmed],
         "timings": result.timings,
+        "notes": result.notes,
     }

@@ -22,7 +22,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from eerlijkwerk.engine.run import AuditResult
 from eerlijkwerk.report.summary import summarise
 
-MAX_ROWS_IN_HTML = 500  # per table; the full lists are in the CSV/Parquet files
+MAX_ROWS_IN_HTML = 500
+EXTRA_TITLES = {"art23_claims": "Wage claims of illegally employed workers (art. 23 Wav)"}  # per table; the full lists are in the CSV/Parquet files
 
 
 def _json_default(o: Any) -> Any:
@@ -96,6 +97,9 @@ def write_report(result: AuditResult, out_dir: Path) -> dict[str, Path]:
     pq.write_table(result.fines, paths["fines_parquet"])
     pacsv.write_csv(result.fines, paths["fines_csv"])
     pacsv.write_csv(result.rejects, paths["rejects_csv"])
+    for name, table in result.extra.items():
+        paths[f"{name}_csv"] = out_dir / f"{name}.csv"
+        pacsv.write_csv(table, paths[f"{name}_csv"])
     if result.evaluations.num_columns:
         pq.write_table(result.evaluations, paths["evaluations_parquet"])
     else:
@@ -116,6 +120,8 @@ def write_report(result: AuditResult, out_dir: Path) -> dict[str, Path]:
         fines=fines_rows[:MAX_ROWS_IN_HTML], fines_total=len(fines_rows),
         rejects=result.rejects.slice(0, MAX_ROWS_IN_HTML).to_pylist(), rejects_total=result.rejects.num_rows,
         workers=summary["per_worker"][:MAX_ROWS_IN_HTML],
+        extra={name: t.slice(0, MAX_ROWS_IN_HTML).to_pylist() for name, t in result.extra.items()},
+        extra_titles=EXTRA_TITLES,
     )
     paths["html"].write_text(html, encoding="utf-8")
     return paths

@@ -4,3 +4,5 @@ TITLE = "Work permits (Wet arbeid vreemdelingen)"
 STATUTES = ("Wav",)
 
 from eerlijkwerk.law.wav import fines, rules, tables  # noqa: E402,F401
+from eerlijkwerk.law.wav.claims import extra_tables  # noqa: E402,F401
+from eerlijkwerk.law.wav.rules import coverage_notes  # noqa: E402,F401

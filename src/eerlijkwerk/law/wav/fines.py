@@ -10,6 +10,7 @@ the 2025 policy allows it, and the statutory maximum. Every step is named with i
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -22,7 +23,8 @@ from eerlijkwerk.engine.fines import (FactorBook, FineBuilder, PriorViolations, 
 
 LEGAL_FORM_KEY = {"legal_person": "legal_person", "natural_person": "natural_person",
                   "private_household": "private_household", "non_profit": "non_profit_legal_person"}
-AUTO_SITUATIONS = ("three_or_more_foreign_nationals", "prior_violation_5y")
+#: the fine is decided now: the date that selects the culpability scale (see below)
+DECISION_DATE = dt.date.today()
 
 
 def compute_fines(ctx: AuditContext, findings: pa.Table) -> list[dict[str, Any]]:
@@ -65,18 +67,23 @@ def compute_fines(ctx: AuditContext, findings: pa.Table) -> list[dict[str, Any]]
 
         agg = ctx.params.at("wav.boete_verzwaring", date)
         if agg is not None and agg.value is not None:
-            found = [f["value"] for f in factors.get("aggravation")]
+            recorded = [f["value"] for f in factors.get("aggravation")]
+            seen = []  # situations the records show; applied only when the inspector records them (case A4)
             if "three_or_more_foreign_nationals" in agg.value["situations"] and n_foreign >= 3:
-                found.append(f"three_or_more_foreign_nationals ({n_foreign} at this employer)")
+                seen.append(f"three_or_more_foreign_nationals ({n_foreign} at this employer)")
             if "prior_violation_5y" in agg.value["situations"] and priors.within(employer, "wav", date, 5, irrevocable=False):
-                found.append("prior_violation_5y")
-            if found:
+                seen.append("prior_violation_5y")
+            if recorded:
                 fb.times(f"aggravation +{agg.value['percent']}% (once)", 1 + Decimal(agg.value["percent"]) / 100, agg,
-                         note="; ".join(found))
+                         note="; ".join(recorded))
             else:
-                fb.note("aggravation", "no aggravating situation in the records or recorded by the inspector", agg)
+                fb.note("aggravation", "none recorded by the inspector" + (
+                    f"; the records show {', '.join(seen)} — a situation of the policy: record it in fine_factors "
+                    f"if the inspector applies it" if seen else ""), agg)
 
-        scale = ctx.params.at("wav.boete_verwijtbaarheid", date)
+        # culpability: the scale applying when the fine is decided; ABRS 13 July 2022 (ECLI:NL:RVS:2022:1973)
+        # applies it to every fine decided since, also for earlier violations (cases A3, A4)
+        scale = ctx.params.at("wav.boete_verwijtbaarheid", max(date, DECISION_DATE))
         culp = factors.first("culpability")
         if scale is not None and scale.value is not None:
             if culp is not None:

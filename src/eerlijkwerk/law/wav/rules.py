@@ -67,6 +67,8 @@ def _in_scope(ctx: AuditContext, days: ir.Table) -> ir.Table:
     d = days.join(w, days.worker_id == w.w_id).drop("w_id")
     d = d.filter(d.nationality.notnull())
     x = _exempt_nationalities(ctx)
+    known = x.select("x_from", "x_to").distinct()
+    d = d.semi_join(known, [d.day >= known.x_from, d.day < known.x_to])  # a day with no list is not evaluated
     return d.anti_join(x, [d.nationality == x.x_code, d.day >= x.x_from, d.day < x.x_to])
 
 

@@ -61,9 +61,9 @@ def _deduction_rule(ctx: AuditContext, reason_col: str, amount_col: str) -> ir.T
 
 @rule(id="wml.housing_deduction", statute="WML", article="13", bwb=BWB, status=Status.IN_FORCE,
       title="Housing deducted from the minimum wage unlawfully",
-      explanation=("EUR {amount} of the housing deduction is unlawful ({reason}); the cap is 25% of the minimum "
-                   "wage due = EUR {threshold}. It brings the wage below the minimum: shortfall EUR {shortfall}, "
-                   "counted in the underpayment finding of this period."))
+      explanation=("EUR {amount} of the housing deduction is unlawful ({reason}); the cap, a share of the minimum "
+                   "wage due (parameter wml.huisvesting_max_inhouding), is EUR {threshold}. It brings the wage below "
+                   "the minimum: shortfall EUR {shortfall}, counted in the underpayment finding of this period."))
 def housing_deduction(ctx: AuditContext) -> ir.Table:
     """Housing deducted without written authorisation, for uncertified housing, for a posted worker, or above the cap
     (a share of the minimum wage due for the period, wml.huisvesting_max_inhouding), where it cuts into the minimum
@@ -97,15 +97,16 @@ def other_deduction(ctx: AuditContext) -> ir.Table:
 @rule(id="wml.cash_payment", statute="WML", article="7a", bwb=BWB, status=Status.IN_FORCE,
       fine_policy="wml.boete_giraal",
       title="Minimum wage paid in cash instead of by bank transfer",
-      explanation=("EUR {amount} was paid in cash, more than the gross wage above the minimum wage "
-                   "(EUR {gross} − EUR {due}); so part of the minimum wage was not paid to the worker's bank account."))
+      explanation=("EUR {amount} was paid in cash, but the gross wage above the minimum wage is only EUR {threshold} "
+                   "(gross EUR {gross} − minimum wage due EUR {due}); so part of the minimum wage was not paid to the "
+                   "worker's bank account."))
 def cash_payment(ctx: AuditContext) -> ir.Table:
     """Net pay in cash larger than the part of the wage above the minimum wage (compared in gross terms, which is
     favourable to the employer: the net minimum wage is lower than the gross). Source: art. 7a WML."""
     e = _eval(ctx)
     e = e.filter(e.evaluable & e.cash_above_headroom)
-    return e.select(**_common(e), due=e.due, gross=e.gross, amount=e.net_paid_cash, paid=e.net_paid_bank,
-                    detail=_detail(e))
+    return e.select(**_common(e), due=e.due, gross=e.gross, amount=e.net_paid_cash,
+                    threshold=ibis.greatest(e.gross - e.due, 0), detail=_detail(e))
 
 
 @rule(id="wml.holiday_allowance", statute="WML", article="15", bwb=BWB, status=Status.IN_FORCE,
@@ -137,7 +138,11 @@ def records_missing(ctx: AuditContext) -> ir.Table:
     from_payslips = e.select(**_common(e), reason=missing)
     c = ctx.table("contracts")
     p = ctx.table("payslips")
+    rejected = ctx.table("payslips__rejected")
     no_slip = c.anti_join(p, [c.worker_id == p.worker_id, c.employer_id == p.employer_id])
+    # payslips that exist but were rejected on input are records with errors, not missing records
+    no_slip = no_slip.anti_join(rejected, [no_slip.worker_id == rejected.worker_id,
+                                           no_slip.employer_id == rejected.employer_id])
     from_contracts = no_slip.select(
         employer_id=no_slip.employer_id, worker_id=no_slip.worker_id, period_start=no_slip.start_date,
         period_end=no_slip.end_date, reason=ibis.literal("payslips at all (contract without any pay record)"),
