@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
 from eerlijkwerk import __version__
@@ -67,7 +68,15 @@ def audit(
     except (RecordsError, ScenarioError, ParameterError, ValueError) as exc:
         _fail(str(exc))
         return
+    except OSError as exc:
+        _fail(f"cannot write the report to {out}: {exc.strerror or exc}")
+        return
+    except Exception as exc:  # a crash is a bug: say so plainly, without a traceback
+        _fail(f"internal error ({type(exc).__name__}: {exc}). This is a bug in eerlijkwerk; please report it with "
+              f"the command you ran.", code=3)
+        return
     from eerlijkwerk.report.summary import summarise
+    from eerlijkwerk.report.writer import eur
 
     s = summarise(result)
     t = Table(title="eerlijkwerk audit", show_header=True)
@@ -77,11 +86,18 @@ def audit(
     t.add_column("back pay", justify="right")
     t.add_column("fines", justify="right")
     for r in s["per_rule"]:
-        t.add_row(r["rule"], r["citation"], str(r["findings"]), f"{r['amount']:,.2f}", f"{r['fines']:,.2f}")
+        t.add_row(r["rule"], r["citation"], f"{r['findings']:,}", eur(r["amount"]), eur(r["fines"]))
     console.print(t)
-    console.print(f"rows read {s['rows_in']} = evaluated {s['rows_valid']} + rejected {s['rows_rejected']}; "
-                  f"back pay owed EUR {s['back_pay_owed']:,.2f} (+ EUR {s['back_pay_presumed']:,.2f} presumed); "
-                  f"fines EUR {s['fines_total']:,.2f}")
+    not_eval = sum(s["payslips_not_evaluated"].values())
+    console.print(f"input rows read {s['rows_in']:,} = valid {s['rows_valid']:,} + rejected {s['rows_rejected']:,} "
+                  f"(every rejected row with its reason in rejects.csv); pay periods evaluated "
+                  f"{s['payslips_evaluated']:,}, not evaluated {not_eval:,}")
+    console.print(f"back pay owed {eur(s['back_pay_owed'])} (+ {eur(s['back_pay_presumed'])} resting on unproven "
+                  f"claims); fines {eur(s['fines_total'])} (+ {eur(s['fines_presumed'])} if the claims are proven)")
+    for load in s["inputs"].values():
+        for w in load["warnings"]:
+            if "not given" not in w:
+                err.print(f"[yellow]warning:[/] {escape(w)}")
     console.print(f"report: [bold]{paths['html'].resolve()}[/]")
     if fail_on_findings and s["findings"]:
         raise typer.Exit(1)
@@ -96,7 +112,11 @@ def demo(
     """Write a seeded staffing-agency dataset with planted violations (and planted.json listing them)."""
     from eerlijkwerk.demo import generate
 
-    manifest = generate(out, seed=seed, workers=workers)
+    try:
+        manifest = generate(out, seed=seed, workers=workers)
+    except OSError as exc:
+        _fail(f"cannot write the demo records to {out}: {exc.strerror or exc}")
+        return
     counts = ", ".join(f"{k} {v}" for k, v in sorted(manifest["counts"].items()))
     console.print(f"demo records in [bold]{out.resolve()}[/] — planted: {counts}")
 
@@ -135,9 +155,23 @@ def params_show(pid: str = typer.Argument(..., help="Parameter id, e.g. wml.mini
         return
     console.print(f"[bold]{p.id}[/] — {p.description} ({p.unit}); basis: {p.legal_basis}")
     for e in entries:
-        console.print(f"  {e.valid_from}: {e.value}  [{e.status.value}, {e.confidence.value}] {e.source} {e.url}")
+        console.print(f"  {e.valid_from}: {escape(_plain(e.value))}  ({e.status.value}, {e.confidence.value}) "
+                      f"{escape(e.source)} {escape(e.url)}")
     if not entries:
         console.print("  no value applies on that date")
+
+
+def _plain(v: object) -> str:
+    """A parameter value as a person writes it (no Decimal(...) reprs)."""
+    from decimal import Decimal
+
+    if isinstance(v, Decimal):
+        return str(v)
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {_plain(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ", ".join(_plain(x) for x in v) + "]"
+    return "null" if v is None else str(v)
 
 
 @app.command()

@@ -143,6 +143,7 @@ def _parse_date(key: Any, where: str) -> dt.date:
 def parse_entry(valid_from: Any, raw: dict[str, Any], where: str) -> DatedValue:
     if not isinstance(raw, dict) or "value" not in raw:
         raise ParameterError(f"{where}: each dated entry needs a 'value' (null to end the previous value)")
+    valid_from = _parse_date(valid_from, where)
     try:
         status = Status(raw.get("status", ""))
     except ValueError as exc:
@@ -154,7 +155,7 @@ def parse_entry(valid_from: Any, raw: dict[str, Any], where: str) -> DatedValue:
     if not raw.get("source"):
         raise ParameterError(f"{where}: every value needs a source")
     return DatedValue(
-        valid_from=_parse_date(valid_from, where),
+        valid_from=valid_from,
         value=_to_decimal_tree(raw["value"], f"{where}.value"),
         status=status,
         confidence=confidence,

@@ -60,7 +60,10 @@ class AuditContext:
             for k, v in items:
                 if v is None:
                     continue
-                scaled = Decimal(v) * units
+                try:
+                    scaled = Decimal(v) * units
+                except (ArithmeticError, TypeError, ValueError):
+                    raise ParameterError(f"{pid} {iv.valid_from}: value {v!r} is not a number") from None
                 if scaled != scaled.to_integral_value():
                     raise ParameterError(f"{pid} {iv.valid_from}: {v} is not whole in units of 1/{units}")
                 rows["valid_from"].append(iv.valid_from)

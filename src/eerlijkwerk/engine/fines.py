@@ -154,7 +154,7 @@ def recidivism(fb: FineBuilder, priors: PriorViolations, statute: str, entry: Da
     if entry is None or entry.value is None:
         fb.note("recidivism", "no recidivism rule in force on this date")
         return
-    v = entry.value
+    v = {k.removeprefix("increase_"): x for k, x in entry.value.items()}  # both spellings used by the policies
     found = priors.within(fb.employer_id, statute, fb.violation_date, int(v["window_years"]), irrevocable=True)
     serious = priors.within(fb.employer_id, statute, fb.violation_date, int(v.get("window_years_serious", v["window_years"])),
                             irrevocable=True)

@@ -138,11 +138,25 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     timings["fines_report_tables_s"] = time.perf_counter() - t2
     timings["total_s"] = time.perf_counter() - t0
     return AuditResult(
-        findings=findings, fines=fines, evaluations=evaluations, rejects=records.rejects(),
+        findings=findings, fines=fines, evaluations=evaluations, rejects=_private_rejects(records.rejects(), pseudo),
         loads={k: vars(v) for k, v in records.loads.items()}, rules=rules, scenario=scenario, params=params,
         timings=timings, source=str(records_path), generated_at=dt.datetime.now().isoformat(timespec="seconds"),
         extra=extra, notes=notes,
     )
+
+
+#: columns whose rejected values are personal data: shown as a pseudonym, or not at all
+PSEUDONYMISED_COLUMNS = ("worker_id",)
+HIDDEN_COLUMNS = ("birth_date",)
+
+
+def _private_rejects(rejects: pa.Table, pseudo: Pseudonymiser) -> pa.Table:
+    """Rejected rows keep file, row, column and reason; a worker id is shown as its pseudonym, a birth date not."""
+    cols, values = rejects.column("col").to_pylist(), rejects.column("value").to_pylist()
+    safe = [pseudo(v) if c in PSEUDONYMISED_COLUMNS and v is not None else
+            ("(personal data, see the input file)" if c in HIDDEN_COLUMNS and v is not None else v)
+            for c, v in zip(cols, values)]
+    return rejects.set_column(rejects.schema.get_field_index("value"), "value", pa.array(safe, pa.string()))
 
 
 def _enrich(raw: pa.Table, rules: dict[str, Rule], pseudo: Pseudonymiser) -> pa.Table:
@@ -176,13 +190,17 @@ def _fines(ctx: AuditContext, findings: pa.Table) -> tuple[pa.Table, list[str | 
     """Every statute's fine policy prices its findings; returns the fines and, per finding, the fine it belongs to."""
     fine_rows: list[dict[str, Any]] = []
     fine_of: dict[str, str] = {}
+    presumed = dict(zip(findings.column("finding_id").to_pylist(), findings.column("presumption").to_pylist()))
     for pkg in law.statute_packages():
         fines_mod = getattr(pkg, "fines", None)
         if fines_mod is None:
             continue
         for fine in fines_mod.compute_fines(ctx, findings):
             fine["fine_id"] = f"B{len(fine_rows) + 1:06d}"
-            for fid in fine.pop("finding_ids"):
+            ids = fine.pop("finding_ids")
+            # a fine that rests only on presumed findings is shown apart: due only if the facts are proven
+            fine["presumption"] = bool(ids) and all(presumed.get(fid) for fid in ids)
+            for fid in ids:
                 fine_of[fid] = fine["fine_id"]
             fine_rows.append(fine)
     ids = [fine_of.get(f) for f in findings.column("finding_id").to_pylist()]
@@ -190,7 +208,7 @@ def _fines(ctx: AuditContext, findings: pa.Table) -> tuple[pa.Table, list[str | 
         ("fine_id", pa.string()), ("employer_id", pa.string()), ("worker_ref", pa.string()), ("rule_id", pa.string()),
         ("citation", pa.string()), ("policy", pa.string()), ("policy_url", pa.string()), ("violation_date", pa.date32()),
         ("outcome", pa.string()), ("norm_amount", pa.decimal128(14, 2)), ("amount", pa.decimal128(14, 2)),
-        ("steps", pa.string()), ("confidence", pa.string()), ("findings", pa.int64()),
+        ("steps", pa.string()), ("confidence", pa.string()), ("findings", pa.int64()), ("presumption", pa.bool_()),
     ])
     cols = {name: [row.get(name) for row in fine_rows] for name in schema.names}
     cols["steps"] = [json.dumps(s, default=str, ensure_ascii=False) for s in cols["steps"]]

@@ -83,7 +83,8 @@ def summarise(result: AuditResult) -> dict[str, Any]:
 
     ev = result.evaluations
     not_eval = Counter(r for r in ev.column("not_evaluated_reason").to_pylist() if r) if ev.num_rows else Counter()
-    confidence = Counter(ev.column("confidence").to_pylist()) if ev.num_rows else Counter()
+    confidence = Counter(c for c, ok in zip(ev.column("confidence").to_pylist(), ev.column("evaluable").to_pylist())
+                         if ok) if ev.num_rows else Counter()
     loads = result.loads
     rows_in = sum(l["rows_read"] for l in loads.values())
     rejected = sum(l["rows_rejected"] for l in loads.values())
@@ -114,7 +115,8 @@ def summarise(result: AuditResult) -> dict[str, Any]:
         "findings_presumed": sum(bool(f["presumption"]) for f in findings),
         "back_pay_owed": sum((w["back_pay"] for w in workers), ZERO),
         "back_pay_presumed": sum((w["back_pay_presumed"] for w in workers), ZERO),
-        "fines_total": sum((fn["amount"] or ZERO for fn in fines), ZERO),
+        "fines_total": sum((fn["amount"] or ZERO for fn in fines if not fn.get("presumption")), ZERO),
+        "fines_presumed": sum((fn["amount"] or ZERO for fn in fines if fn.get("presumption")), ZERO),
         "fines_count": sum(fn["outcome"] == "fine" for fn in fines),
         "warnings_count": sum(fn["outcome"] == "warning" for fn in fines),
         "per_rule": list(per_rule.values()),

@@ -3,4 +3,4 @@
 TITLE = "Accidents: reporting and verification (Arbowet, bill 36781)"
 STATUTES = ("Arbowet", "Wet 36781")
 
-from eerlijkwerk.law.arbowet import tables  # noqa: E402,F401
+from eerlijkwerk.law.arbowet import fines, rules, tables  # noqa: E402,F401

@@ -18,6 +18,12 @@ ACCIDENTS = register_table(
             Column("reported_on", Kind.DATE, doc="date reported to the Arbeidsinspectie; empty = not reported"),
             Column("reported_by", Kind.CHOICE, choices=("employer", "hirer", "lender", "other")),
             Column("hospital_nights", Kind.INT, min_value="0", max_value="3650"),
+            Column("lender_reported_on", Kind.DATE,
+                   doc="date the lender (uitlener) reported it, for a hired-in worker (bill 36781); empty = not"),
+            Column("cause_category", Kind.INT, min_value="1", max_value="7",
+                   doc="norm category (1-7, Beleidsregel arbowetgeving) of the violation that caused the accident, "
+                       "as established by the inspector; the accident multiplier applies to it"),
+            Column("cause_article", Kind.TEXT, doc="article of that violation, e.g. 'art. 3.16 Arbobesluit'"),
         ),
         row_checks=(RowCheck("reported_on < occurred_on", "reported_on", "reported before the accident happened"),),
     )

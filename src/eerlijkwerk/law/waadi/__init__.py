@@ -3,4 +3,4 @@
 TITLE = "Staffing agencies: registration and admission (Waadi, Wtta)"
 STATUTES = ("Waadi", "Wtta")
 
-from eerlijkwerk.law.waadi import tables  # noqa: E402,F401
+from eerlijkwerk.law.waadi import fines, rules, tables  # noqa: E402,F401
