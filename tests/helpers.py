@@ -14,7 +14,7 @@ PAYSLIP_DEFAULTS = {"overtime_hours": "0", "hours_basis": "records", "holiday_al
 
 def write_table(folder: Path, name: str, rows: list[dict[str, Any]], header: list[str] | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    header = header or list(rows[0].keys())
+    header = header or list(dict.fromkeys(k for r in rows for k in r))
     path = folder / f"{name}.csv"
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=header)

@@ -20,6 +20,74 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                        "Every finding cites its article, shows its arithmetic and its fine.")
 params_app = typer.Typer(no_args_is_help=True, help="Show the dated legal parameters and their sources.")
 app.add_typer(params_app, name="params")
+register_app = typer.Typer(no_args_is_help=True, help="The lenders' admission register (Waadi registration, Wtta "
+                                                      "admission): import an extract, check a lender on a date.")
+app.add_typer(register_app, name="register")
+
+DEFAULT_REGISTER = Path(os.environ.get("EERLIJKWERK_REGISTER", Path.home() / ".local/share/eerlijkwerk/register.parquet"))
+
+
+@register_app.command("import")
+def register_import(
+    extract: Path = typer.Argument(..., help="Register extract, CSV or JSON, in the format of the admissions table "
+                                             "(docs/input-format.md)."),
+    store: Path = typer.Option(DEFAULT_REGISTER, help="Where the imported register is kept (Parquet); also "
+                                                      "EERLIJKWERK_REGISTER."),
+) -> None:
+    """Validate a register extract and keep it for `register check`. Every bad record is named (row, column, reason)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from eerlijkwerk.law.waadi.register import load_extract
+    from eerlijkwerk.records.reader import RecordsError
+
+    try:
+        records = load_extract(extract)
+        store.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pylist(records), store)
+    except RecordsError as exc:
+        _fail(str(exc))
+        return
+    except OSError as exc:
+        _fail(f"cannot write the register to {store}: {exc.strerror or exc}")
+        return
+    console.print(f"imported {len(records)} register record(s) of {len({r['employer_id'] for r in records})} "
+                  f"lender(s) into {store}")
+
+
+@register_app.command("check")
+def register_check(
+    kvk: str = typer.Argument(..., help="KvK number of the lender."),
+    date: str = typer.Argument(..., help="Date to check, YYYY-MM-DD."),
+    store: Path = typer.Option(DEFAULT_REGISTER, help="Imported register (see `register import`)."),
+    extract: Optional[Path] = typer.Option(None, help="Check directly against this extract instead of the store."),
+) -> None:
+    """Was lender KVK registered/admitted to lend workers on DATE? Exit code 0 = allowed, 1 = not allowed."""
+    import pyarrow.parquet as pq
+
+    from eerlijkwerk.engine.run import load_parameters
+    from eerlijkwerk.law.waadi.register import check, load_extract
+    from eerlijkwerk.records.reader import RecordsError
+
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        _fail(f"date {date!r} is not in the form YYYY-MM-DD")
+        return
+    try:
+        if extract is not None:
+            records = load_extract(extract)
+        elif store.exists():
+            records = pq.read_table(store).to_pylist()
+        else:
+            _fail(f"no register imported at {store}: run `eerlijkwerk register import EXTRACT` or give --extract")
+            return
+    except (RecordsError, OSError) as exc:
+        _fail(str(exc))
+        return
+    answer = check(records, load_parameters(), kvk, day)
+    console.print(escape(answer.status))
+    raise typer.Exit(0 if answer.allowed else 1)
 console = Console()
 err = Console(stderr=True)
 

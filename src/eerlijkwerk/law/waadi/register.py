@@ -45,9 +45,10 @@ def regime_on(params: ParameterSet, date: dt.date) -> tuple[str, str]:
     wtta = params.at("waadi.wtta_inwerkingtreding", date)
     required = params.at("waadi.wtta_toelatingsplicht", date)
     if required is not None and required.value:
-        return "wtta_admission", f"Wtta: admission or exemption required ({required.source})"
+        return "wtta_admission", f"Wtta: admission or exemption required from {required.valid_from}"
     if wtta is not None and wtta.value:
-        return "wtta_transition", f"art. 7a Waadi + Wtta transition scheme ({wtta.source})"
+        return "wtta_transition", (f"art. 7a Waadi registration + Wtta transition registration with the NAU "
+                                   f"(Wtta in force from {wtta.valid_from})")
     return "waadi", "art. 7a Waadi: registration in the trade register as lender"
 
 

@@ -129,28 +129,34 @@ def hiring_limit(ctx: AuditContext) -> ir.Table:
     continuous placement exceeds it on the day after the same date 36 months later (leap years included). The open
     regime (waadi.inleentermijn_open_regime) and an interruption rule (waadi.inleentermijn_onderbreking) apply
     only when a scenario sets them; none is confirmed. Status: proposed (bill announced)."""
-    months = [iv for iv in ctx.params.timeline("waadi.inleentermijn") if iv.value is not None]
+    terms = [iv for iv in ctx.params.timeline("waadi.inleentermijn") if iv.value is not None]
     days = ctx.cached("waadi.placement_days", placement_days)
-    if not months:
+    if not terms:
         return days.filter(ibis.literal(False)).select(employer_id="inlener_id", worker_id="worker_id")
-    term = int(months[-1].value)
-    since = months[-1].valid_from
-    open_regime = ctx.params.at("waadi.inleentermijn_open_regime", since)
     d = days.select("worker_id", "inlener_id", "day").distinct()
+    open_regime = ctx.params.at("waadi.inleentermijn_open_regime", terms[0].valid_from)
     if open_regime is not None and open_regime.value:
         c = ctx.table("contracts")
         indefinite = c.filter(c.contract_type == "onbepaalde_tijd").select(c_w="worker_id")
         d = d.anti_join(indefinite, d.worker_id == indefinite.c_w)
     first = d.group_by(["worker_id", "inlener_id"]).aggregate(first_day=d.day.min())
     d = d.join(first, ["worker_id", "inlener_id"])
-    limit_days = (d.first_day + ibis.interval(months=term)).delta(d.first_day, unit="day")
-    d = d.mutate(n=ibis.row_number().over(group_by=[d.worker_id, d.inlener_id], order_by=d.day) + 1,
-                 limit_days=limit_days)
-    over = d.filter((d.n == d.limit_days + 1) & (d.day >= since))
-    return over.select(employer_id=over.inlener_id, worker_id=over.worker_id, period_start=over.first_day,
-                       period_end=over.day, amount=over.n, threshold=ibis.literal(term),
-                       detail=over.limit_days.cast("string") + " days from the first day",
-                       evidence=ibis.literal("placements of this worker at this hirer"))
+    d = d.mutate(n=ibis.row_number().over(group_by=[d.worker_id, d.inlener_id], order_by=d.day) + 1)
+    parts = []
+    for iv in terms:  # the term in force on the day the limit is passed
+        term = int(iv.value)
+        limit_days = (d.first_day + ibis.interval(months=term)).delta(d.first_day, unit="day")
+        end = iv.valid_to or OPEN_END
+        over = d.filter((d.n == limit_days + 1) & (d.day >= iv.valid_from) & (d.day < end))
+        parts.append(over.select(
+            employer_id=over.inlener_id, worker_id=over.worker_id, period_start=over.first_day,
+            period_end=over.day, amount=over.n, threshold=ibis.literal(term),
+            detail=(limit_days.cast("string") + " days from the first day").name("detail"),
+            evidence=ibis.literal("placements of this worker at this hirer")))
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.union(p)
+    return out
 
 
 @rule(id="waadi.sector_ban", statute="Waadi", article="in- en uitleenverbod (AMvB in voorbereiding)", bwb=BWB,

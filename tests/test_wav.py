@@ -1,0 +1,198 @@
+"""Work permits (Wav art. 2), the employer chain (case A4), exemptions, permit boundaries, the kennismigrant salary
+criterion, WagwEU notifications and the art. 23 claim.
+
+Sources: art. 1, 2, 23 Wav (BWBR0007149); art. 4.6 BuWav 2022; IND salary criteria (parameters/salariscriterium.yaml);
+postedworkers.nl (WagwEU fines). Wav fine from 2025-02-01: Stcrt. 2025, 3117 (norm amounts: secondary).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from eerlijkwerk.engine.run import run_audit
+from tests.helpers import records, write_table
+
+EMPLOYERS = [{"employer_id": "90000001", "legal_form": "legal_person"},
+             {"employer_id": "90000002", "legal_form": "legal_person"},
+             {"employer_id": "90000003", "legal_form": "natural_person"}]
+SLIP = {"period_start": "2025-03-03", "period_end": "2025-03-09", "hours_worked": "40", "gross_wage": "700",
+        "holiday_allowance": "60"}
+
+
+def audit(folder, nationality="UA", permits=None, shifts=None, placements=None, postings=None, slips=None, **tables):
+    records(folder, slips or [SLIP], workers=[{"worker_id": "W1", "birth_date": "1990-05-05", "nationality": nationality}],
+            employers=EMPLOYERS)
+    for name, rows in (("permits", permits), ("shifts", shifts), ("placements", placements),
+                       ("postings", postings), *tables.items()):
+        if rows:
+            write_table(folder, name, rows)
+    return run_audit(folder)
+
+
+def wav(result):
+    return sorted((f["employer_id"], f["reason"], f["presumption"]) for f in result.findings.to_pylist()
+                  if f["rule_id"] == "wav.no_permit")
+
+
+def permit(**kw):
+    return {"permit_id": "M1", "worker_id": "W1", "employer_id": "90000001", "permit_type": "twv",
+            "valid_from": "2025-01-01", "valid_to": "2025-12-31", **kw}
+
+
+@pytest.mark.parametrize("nationality,permits,expected", [
+    ("PL", None, []),  # EU national: exempt
+    ("CH", None, []),  # Swiss: exempt
+    ("GB", None, [("90000001", "employer of record", False)]),  # UK out of the list since 2021-01-01
+    ("UA", None, [("90000001", "employer of record", False)]),
+    ("UA", [permit()], []),  # TWV for this employer
+    ("UA", [permit(permit_type="gvva")], []),
+    ("UA", [permit(employer_id="90000002")], [("90000001", "employer of record", False)]),  # TWV for someone else
+    ("IN", [permit(permit_type="kennismigrant", salary_category="age_30_plus")], []),
+    ("IN", [permit(permit_type="eu_blue_card", salary_category="blue_card")], []),
+    ("SY", [permit(permit_type="arbeid_vrij", employer_id=None)], []),  # residence permit: labour free
+    ("AF", [permit(permit_type="w_document", employer_id=None)], [("90000001", "employer of record", False)]),
+])
+def test_exemption_paths(tmp_path, nationality, permits, expected):
+    assert wav(audit(tmp_path, nationality, permits)) == expected
+
+
+@pytest.mark.parametrize("valid_to,expected", [
+    ("2025-03-09", []),  # permit ends on the shift day: covered
+    ("2025-03-08", [("90000001", "employer of record", False)]),  # ends the day before: not covered
+])
+def test_permit_boundary_on_a_shift(tmp_path, valid_to, expected):
+    shifts = [{"shift_id": "S1", "worker_id": "W1", "employer_id": "90000001", "start_at": "2025-03-09T08:00:00+01:00",
+               "end_at": "2025-03-09T16:00:00+01:00"}]
+    slips = [{**SLIP, "period_start": "2025-03-09", "period_end": "2025-03-09", "hours_worked": "8",
+              "gross_wage": "150"}]
+    assert wav(audit(tmp_path, "UA", [permit(valid_to=valid_to)], shifts=shifts, slips=slips)) == expected
+
+
+def test_permit_starting_the_day_after_the_shift(tmp_path):
+    shifts = [{"shift_id": "S1", "worker_id": "W1", "employer_id": "90000001", "start_at": "2025-03-09 08:00",
+               "end_at": "2025-03-09 16:00"}]
+    slips = [{**SLIP, "period_start": "2025-03-09", "period_end": "2025-03-09", "hours_worked": "8",
+              "gross_wage": "150"}]
+    r = audit(tmp_path, "UA", [permit(valid_from="2025-03-10")], shifts=shifts, slips=slips)
+    assert wav(r) == [("90000001", "employer of record", False)]
+
+
+def test_partly_covered_pay_period_is_a_presumption(tmp_path):
+    """The permit ends mid-week: the payslip does not show on which days the work was done."""
+    r = audit(tmp_path, "UA", [permit(valid_to="2025-03-05")])
+    [f] = [f for f in r.findings.to_pylist() if f["rule_id"] == "wav.no_permit"]
+    assert f["presumption"] and f["period_start"] == dt.date(2025, 3, 6) and f["hours"] == 4
+
+
+def test_hirer_and_main_contractor_are_employers_too(tmp_path):
+    """Case A4: whoever lets the work be done is an employer (art. 1 lid 1 onder b Wav)."""
+    placements = [{"placement_id": "PL1", "worker_id": "W1", "uitlener_id": "90000001", "inlener_id": "90000002",
+                   "start_date": "2025-03-01", "relation": "onderaanneming"}]
+    assert wav(audit(tmp_path, "UA", placements=placements)) == [
+        ("90000001", "employer of record", False), ("90000002", "main contractor", False)]
+
+
+def test_twv_of_the_lender_covers_the_hirer(tmp_path):
+    placements = [{"placement_id": "PL1", "worker_id": "W1", "uitlener_id": "90000001", "inlener_id": "90000002",
+                   "start_date": "2025-03-01"}]
+    assert wav(audit(tmp_path, "UA", [permit()], placements=placements)) == []
+
+
+@pytest.mark.parametrize("notified,conditions,expected_wav,expected_wagweu", [
+    ("2025-03-01", "true", 0, 0),  # notified in time, art. 4.6 BuWav conditions met: no permit needed
+    ("2025-03-01", "false", 1, 0),  # conditions not met: illegal employment under the Wav
+    (None, "true", 1, 1),  # not notified: no exemption, and a notification finding
+    ("2025-03-05", "true", 1, 1),  # notified after the start
+])
+def test_posted_third_country_national(tmp_path, notified, conditions, expected_wav, expected_wagweu):
+    postings = [{"posting_id": "D1", "worker_id": "W1", "employer_id": "90000001", "client_id": "90000002",
+                 "start_date": "2025-03-03", "end_date": "2025-03-30", "notified_on": notified,
+                 "third_country_national": "true", "tcn_conditions_met": conditions}]
+    r = audit(tmp_path, "UA", postings=postings)
+    rules = [f["rule_id"] for f in r.findings.to_pylist()]
+    assert rules.count("wav.no_permit") == expected_wav
+    assert rules.count("wagweu.no_notification") == expected_wagweu
+    assert rules.count("wagweu.client_no_check") == expected_wagweu
+
+
+def test_wagweu_fine_by_number_of_workers(tmp_path):
+    """postedworkers.nl: not notifying a posting of 1–<10 workers: EUR 1,500; the client not checking: EUR 1,500."""
+    postings = [{"posting_id": "D1", "worker_id": "W1", "employer_id": "90000001", "client_id": "90000002",
+                 "start_date": "2025-03-03", "third_country_national": "false"}]
+    r = audit(tmp_path, "PL", postings=postings)
+    fines = {f["rule_id"]: f["amount"] for f in r.fines.to_pylist()}
+    assert fines == {"wagweu.no_notification": Decimal("1500.00"), "wagweu.client_no_check": Decimal("1500.00")}
+
+
+def test_wav_fine_2025_with_warning_and_recidivism(tmp_path):
+    """Policy from 2025-02-01: norm EUR 6,000 for a legal person (secondary); +100% for an irrevocable prior Wav fine
+    within 5 years (art. 19d lid 2 Wav); a warning instead of a fine needs a listed situation, a first offence and
+    at most 5 foreign nationals (Stcrt. 2025, 3117 art. 1)."""
+    r = audit(tmp_path / "a", "UA")
+    [f] = r.fines.to_pylist()
+    assert (f["norm_amount"], f["amount"]) == (Decimal("6000.00"), Decimal("6000.00"))
+    prior = [{"violation_id": "V1", "employer_id": "90000001", "statute": "wav", "decision_date": "2022-05-01",
+              "irrevocable_date": "2022-07-01"}]
+    r = audit(tmp_path / "b", "UA", prior_violations=prior)
+    [f] = r.fines.to_pylist()
+    assert f["amount"] == Decimal("12000.00") and any("recidivism: +100%" in s["step"] for s in json.loads(f["steps"]))
+    factors = [{"factor_id": "F1", "employer_id": "90000001", "rule_id": "wav.no_permit", "factor": "warning_situation",
+                "value": "c_self_ended_and_reported_within_1_month"}]
+    r = audit(tmp_path / "c", "UA", fine_factors=factors)
+    [f] = r.fines.to_pylist()
+    assert f["outcome"] == "warning" and f["amount"] == 0
+
+
+def test_art23_claim_presumes_six_months(tmp_path):
+    """Art. 23 Wav: at least 6 months presumed. One week recorded: 6 × 52/12 weeks × 40 h × EUR 14.06 (2025-01-01,
+    age 21+) = EUR 14,622.40, minus EUR 700 paid."""
+    r = audit(tmp_path, "UA")
+    [c] = r.extra["art23_claims"].to_pylist()
+    assert c["presumed_months"] == Decimal("6.00") and c["wage_due_floor"] == Decimal("14622.40")
+    assert c["claim_floor"] == Decimal("13922.40")
+
+
+KM = [("2024-01-01", "age_30_plus", "5331"), ("2025-01-01", "under_30", "4171"), ("2026-01-01", "reduced", "3122"),
+      ("2024-03-01", "blue_card", "6245"), ("2024-07-01", "blue_card", "5331"), ("2025-01-01", "blue_card_reduced", "4551")]
+
+
+@pytest.mark.parametrize("month,category,criterion", KM)
+def test_kennismigrant_salary_criterion_per_month(tmp_path, month, category, criterion):
+    """IND criteria (EUR/month excl. holiday allowance): 2024 30+ 5,331; 2025 <30 4,171 (also Rijksoverheid
+    2025-07-04); 2026 reduced 3,122; Blue Card 6,245 until 2024-06-11 and 5,331 from 2024-06-12; 2025 reduced Blue
+    Card 4,551. A calendar month paid at the criterion is fine; one cent less is a finding."""
+    start = dt.date.fromisoformat(month)
+    end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    slips = [{"period_start": start.isoformat(), "period_end": end.isoformat(), "hours_worked": "160",
+              "gross_wage": criterion, "holiday_allowance": "500"},
+             {"period_start": start.isoformat(), "period_end": end.isoformat(), "hours_worked": "160",
+              "gross_wage": str(Decimal(criterion) - Decimal("0.01")), "holiday_allowance": "500",
+              "employer_id": "90000001"}]
+    pm = [permit(permit_type="kennismigrant" if "blue" not in category else "eu_blue_card",
+                 salary_category=category, valid_from="2024-01-01", valid_to="2026-12-31")]
+    r = audit(tmp_path, "IN", pm, slips=slips)
+    f = [x for x in r.findings.to_pylist() if x["rule_id"] == "kennismigrant.salary_below_criterion"]
+    assert [(x["payslip_id"], x["threshold"], x["shortfall"]) for x in f] == [("P2", Decimal(criterion), Decimal("0.01"))]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.dates(dt.date(2022, 1, 1), dt.date(2026, 5, 1)), length=st.integers(1, 200),
+       work_offset=st.integers(0, 199), raise_pay=st.integers(0, 100000))
+def test_properties(tmp_path_factory, start, length, work_offset, raise_pay):
+    """A valid permit never yields a Wav finding for its dates and employer; paying more never creates a
+    salary-criterion finding."""
+    folder = tmp_path_factory.mktemp("prop")
+    end = start + dt.timedelta(days=length - 1)
+    day = start + dt.timedelta(days=work_offset % length)
+    slip = {"period_start": day.isoformat(), "period_end": day.isoformat(), "hours_worked": "8",
+            "gross_wage": str(Decimal(6000) + Decimal(raise_pay) / 100), "holiday_allowance": "1000"}
+    pm = [permit(permit_type="kennismigrant", salary_category="age_30_plus", valid_from=start.isoformat(),
+                 valid_to=end.isoformat())]
+    r = audit(folder, "IN", pm, slips=[slip])
+    assert not r.findings.num_rows, r.findings.to_pylist()
