@@ -242,6 +242,21 @@ def _plain(v: object) -> str:
     return "null" if v is None else str(v)
 
 
+@app.command("rules")
+def rules_list() -> None:
+    """Every rule: id, article, status (in force / adopted, not yet in force / proposed) and title."""
+    from eerlijkwerk import law
+    from eerlijkwerk.engine.rules import RULES
+
+    law.statute_packages()
+    t = Table(show_header=True)
+    for c in ("rule", "article", "status", "title"):
+        t.add_column(c)
+    for r in sorted(RULES.values(), key=lambda r: r.id):
+        t.add_row(r.id, r.citation, r.status.value, r.title)
+    console.print(t)
+
+
 @app.command()
 def version() -> None:
     """Print the version."""

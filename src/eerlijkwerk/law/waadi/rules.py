@@ -76,7 +76,8 @@ def _per_offender(t: ir.Table, party: str, with_lender: bool) -> ir.Table:
     g = t.group_by(keys).aggregate(
         period_start=t.day.min(), period_end=t.day.max(), workers=t.worker_id.nunique(), reason=t.reason.max())
     ev = t.select(*keys, "_row").distinct()
-    ev = ev.group_by(keys).aggregate(evidence=ibis.literal("placements rows ") + ev._row.cast("string").group_concat(", "))
+    ev = ev.group_by(keys).aggregate(
+        evidence=ibis.literal("placements rows ") + ev._row.cast("string").group_concat(", ", order_by=ev._row))
     g = g.join(ev, keys)
     detail = (ibis.literal("lender ") + g.uitlener_id) if (with_lender and party != "uitlener_id") else ibis.literal("")
     return g.select(employer_id=g[party], period_start=g.period_start, period_end=g.period_end,

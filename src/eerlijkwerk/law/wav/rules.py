@@ -128,7 +128,7 @@ def no_permit(ctx: AuditContext) -> ir.Table:
         period_start=u.day.min(), period_end=u.day.max(), days=u.day.nunique(),
         established=u.established.any(), reason=u.role.min(), nationality=u.nationality.min())
     ev = u.select("party", "worker_id", "span").distinct()
-    ev = ev.group_by(["party", "worker_id"]).aggregate(evidence=ev.span.group_concat(", "))
+    ev = ev.group_by(["party", "worker_id"]).aggregate(evidence=ev.span.group_concat(", ", order_by=ev.span))
     g = g.join(ev, ["party", "worker_id"])
     return g.select(
         employer_id=g.party, worker_id=g.worker_id, period_start=g.period_start, period_end=g.period_end,

@@ -127,7 +127,7 @@ def evaluation(ctx: AuditContext) -> ir.Table:
     rank = seg.confidence.cases(("unconfirmed", 2), ("secondary", 1), else_=0)
     agg = seg.group_by("payslip_id").aggregate(
         due_x=seg.due_x.sum(), covered_days=seg.days.sum(), conf_rank=rank.max(),
-        rate_detail=seg.detail.group_concat("; "),
+        rate_detail=seg.detail.group_concat("; ", order_by=seg.seg_start),
     ).rename(a_payslip="payslip_id")
     e = b.left_join(agg, b.payslip_id == agg.a_payslip).drop("a_payslip")
     e = _health_cap(ctx, e)
