@@ -220,13 +220,22 @@ class ParameterSet:
         return iter(self.params.values())
 
     def timeline(self, pid: str) -> list[Interval]:
-        return self[pid].timeline(self.statuses)
+        cache = self.__dict__.setdefault("_timelines", {})
+        if pid not in cache:
+            cache[pid] = self[pid].timeline(self.statuses)
+        return cache[pid]
 
     def at(self, pid: str, date: dt.date) -> DatedValue | None:
-        return self[pid].at(date, self.statuses)
+        for iv in self.timeline(pid):
+            if iv.valid_from <= date and (iv.valid_to is None or date < iv.valid_to):
+                return iv.entry
+        return None
 
     def value_at(self, pid: str, date: dt.date) -> Any:
-        return self[pid].value_at(date, self.statuses)
+        entry = self.at(pid, date)
+        if entry is None:
+            raise ParameterError(f"{pid}: no value applies on {date.isoformat()} ({self[pid].path})")
+        return entry.value
 
     def with_overrides(self, overrides: dict[str, dict[Any, dict[str, Any]]], statuses: frozenset[Status]) -> "ParameterSet":
         """A copy with scenario values added (same valid_from replaces) and the given statuses applying."""

@@ -39,7 +39,7 @@ class AuditContext:
         """Build an intermediate table once per audit and keep it materialised in DuckDB (shared by several rules)."""
         if name not in self._cache:
             tname = "x_" + name.replace(".", "_")
-            self.backend.create_table(tname, build(self), temp=True, overwrite=True)
+            self.backend.create_table(tname, build(self), temp=True)
             self._cache[name] = self.backend.table(tname)
         return self._cache[name]
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import pyarrow as pa
+
 from eerlijkwerk.engine.context import AuditContext
 from eerlijkwerk.params import DatedValue
 
@@ -92,6 +94,28 @@ class FineBuilder:
                 "policy_url": self.policy.url if self.policy else "", "violation_date": self.violation_date,
                 "outcome": self.outcome, "norm_amount": self.norm, "amount": self.amount, "steps": self.steps,
                 "confidence": self.confidence, "findings": len(self.finding_ids), "finding_ids": self.finding_ids}
+
+
+#: the finding columns a fine policy reads (the rest — explanation, url, … — stays in Arrow)
+FINE_COLUMNS = ("finding_id", "rule_id", "employer_id", "_worker_id", "worker_ref", "payslip_id", "period_start",
+                "period_end", "due", "paid", "shortfall", "amount", "threshold", "hours", "reason", "detail",
+                "evidence", "presumption")
+_ROWS_CACHE: dict[tuple[int, int, tuple[str, ...]], list[dict[str, Any]]] = {}
+
+
+def rows_of(findings: pa.Table, *rule_ids: str) -> list[dict[str, Any]]:
+    """The findings of the given rules as dicts with the columns fine policies read (filtered in Arrow first:
+    findings can be many; the conversion is done once per table and rule set)."""
+    import pyarrow.compute as pc
+
+    key = (id(findings), findings.num_rows, tuple(sorted(rule_ids)))
+    if key not in _ROWS_CACHE:
+        if len(_ROWS_CACHE) > 64:
+            _ROWS_CACHE.clear()
+        mask = pc.is_in(findings.column("rule_id"), value_set=pa.array(list(rule_ids), pa.string()))
+        cols = [c for c in FINE_COLUMNS if c in findings.column_names]
+        _ROWS_CACHE[key] = findings.filter(mask).select(cols).to_pylist()
+    return _ROWS_CACHE[key]
 
 
 def employers(ctx: AuditContext) -> dict[str, dict[str, Any]]:

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from eerlijkwerk import law
 from eerlijkwerk.engine.context import AuditContext
-from eerlijkwerk.engine.rules import RULES, Rule, conform
+from eerlijkwerk.engine.rules import FINDING_COLUMNS, RULES, Rule, conform
 from eerlijkwerk.engine.scenario import Scenario
 from eerlijkwerk.params import ParameterSet, Status
 from eerlijkwerk.records.reader import Mapping, Records, load_records
@@ -35,17 +36,35 @@ Progress = Callable[[str, int, int], None]
 class AuditResult:
     findings: pa.Table  # one row per finding, see FINDING_COLUMNS + rule metadata + explanation + fine_id
     fines: pa.Table  # one row per fine, with its steps as JSON
-    evaluations: pa.Table  # one row per payslip: minimum wage due, paid, shortfall, not_evaluated_reason
+    evaluation_sql: str | None  # query of the per-payslip evaluation table (kept in DuckDB: it can be millions of rows)
+    con: Any  # the audit's DuckDB connection
     rejects: pa.Table  # one row per (row, column, reason) rejected on input
     loads: dict[str, Any]  # per table: file, rows_read, rows_valid, rows_rejected, warnings
     rules: list[Rule]
     scenario: Scenario | None
     params: ParameterSet
+    evaluation_counts: dict[str, Any] = field(default_factory=dict)  # evaluated / not evaluated / by confidence
     timings: dict[str, float] = field(default_factory=dict)
     source: str = ""
     extra: dict[str, pa.Table] = field(default_factory=dict)  # statute-specific tables, e.g. art23_claims
     notes: list[str] = field(default_factory=list)  # what could not be evaluated, for the report
     generated_at: str = ""
+    _evaluations: pa.Table | None = None
+
+    @property
+    def evaluations(self) -> pa.Table:
+        """One row per payslip: minimum wage due, paid, shortfall, not_evaluated_reason (materialised on demand)."""
+        if self._evaluations is None:
+            self._evaluations = (self.con.sql(self.evaluation_sql).to_arrow_table() if self.evaluation_sql
+                                 else pa.table({}))
+        return self._evaluations
+
+    def write_evaluations(self, path: Path) -> bool:
+        """Write the evaluation table straight from DuckDB to Parquet; False when there is none."""
+        if not self.evaluation_sql:
+            return False
+        self.con.execute(f"COPY ({self.evaluation_sql}) TO '{str(path).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+        return True
 
 
 def load_parameters() -> ParameterSet:
@@ -63,20 +82,48 @@ def active_rules(scenario: Scenario | None) -> list[Rule]:
 
 
 class Pseudonymiser:
-    """Keyed, stable pseudonyms: the same worker id and key give the same reference; without the key no way back."""
+    """Keyed, stable pseudonyms: 'w-' + the first 12 hex digits of SHA-256(key ':' worker id). The same worker id and
+    key give the same reference in Python and in SQL; without the key there is no way back."""
 
     def __init__(self, key: str | None):
-        self.key = (key or secrets.token_hex(16)).encode()
+        self.key = key or secrets.token_hex(16)
 
     def __call__(self, worker_id: str | None) -> str | None:
         if worker_id is None:
             return None
-        return "w-" + hmac.new(self.key, worker_id.encode(), hashlib.sha256).hexdigest()[:12]
+        return "w-" + hashlib.sha256(f"{self.key}:{worker_id}".encode()).hexdigest()[:12]
+
+    def sql(self, column: str) -> str:
+        key = self.key.replace("'", "''")
+        return f"('w-' || left(sha256('{key}:' || {column}), 12))"
 
     def column(self, col: pa.ChunkedArray) -> pa.Array:
         uniq = pc.unique(col).to_pylist()
         mapping = {u: self(u) for u in uniq}
         return pa.array([mapping[v] for v in col.to_pylist()], type=pa.string())
+
+
+def explanation_expr(t: ir.Table, template: str) -> ir.StringValue:
+    """The rule's explanation template as a string expression over the finding's own columns, so the arithmetic is
+    written by the database, not by a Python loop over findings. Money prints as 1234.56, dates as YYYY-MM-DD, an
+    empty value as '—'."""
+    import string
+
+    out = ibis.literal("")
+    for text, field, _spec, _conv in string.Formatter().parse(template):
+        if text:
+            out = out + ibis.literal(text)
+        if field is None:
+            continue
+        col = t[field]
+        if col.type().is_date():
+            txt = col.strftime("%Y-%m-%d")
+        else:
+            txt = col.cast("string")
+        out = out + txt.fill_null("—")
+    prefix = ibis.ifelse(t.presumption.fill_null(False),
+                         ibis.literal("PRESUMED, not established: ") + t.presumption_basis.fill_null("") + ". ", "")
+    return prefix + out
 
 
 def _fmt(v: Any) -> str:
@@ -103,31 +150,41 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     ctx = AuditContext(records=records, params=params, scenario=scenario)
 
     t1 = time.perf_counter()
+    pseudo = Pseudonymiser(pseudonym_key)
     parts = []
     for i, r in enumerate(rules):
         if progress:
             progress(r.id, i, len(rules))
-        t = conform(r.func(ctx)).mutate(rule_id=ibis.literal(r.id))
+        t = conform(r.func(ctx))
         if r.valid_from:
             t = t.filter(t.period_end.isnull() | (t.period_end >= r.valid_from))
         if r.valid_to:
             t = t.filter(t.period_start.isnull() | (t.period_start < r.valid_to))
+        t = t.mutate(rule_id=ibis.literal(r.id), statute=ibis.literal(r.statute), article=ibis.literal(r.article),
+                     citation=ibis.literal(r.citation), url=ibis.literal(r.url), status=ibis.literal(r.status.value),
+                     title=ibis.literal(r.title), explanation=explanation_expr(t, r.explanation))
         parts.append(t)
     if progress:
         progress("done", len(rules), len(rules))
     union = parts[0]
     for p in parts[1:]:
         union = union.union(p)
-    union = union.order_by(["rule_id", "employer_id", "worker_id", "period_start", "payslip_id"])
-    raw = ctx.backend.to_pyarrow(union)
+    ctx.backend.create_table("findings_raw", union, temp=True)
+    con = records.con
+    keep = [c for c in FINDING_COLUMNS if c != "worker_id"]
+    findings = con.sql(
+        "SELECT 'F' || lpad(CAST(row_number() OVER (ORDER BY rule_id, employer_id, worker_id, period_start, "
+        "payslip_id, evidence) AS VARCHAR), 7, '0') AS finding_id, rule_id, employer_id, "
+        f"{pseudo.sql('worker_id')} AS worker_ref, {', '.join(c for c in keep if c != 'employer_id')}, statute, "
+        "article, citation, url, status, title, explanation, worker_id AS _worker_id "
+        "FROM findings_raw ORDER BY rule_id, employer_id, worker_id, period_start, payslip_id, evidence"
+    ).to_arrow_table()
     timings["evaluate_s"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    pseudo = Pseudonymiser(pseudonym_key)
-    findings = _enrich(raw, {r.id: r for r in rules}, pseudo)
     fines, fine_ids = _fines(ctx, findings)
     findings = findings.append_column("fine_id", pa.array(fine_ids, type=pa.string()))
-    evaluations = _evaluations(ctx, pseudo)
+    evaluation_sql, evaluation_counts = _evaluations(ctx, pseudo)
     extra: dict[str, pa.Table] = {}
     notes: list[str] = []
     for pkg in law.statute_packages():
@@ -138,7 +195,8 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     timings["fines_report_tables_s"] = time.perf_counter() - t2
     timings["total_s"] = time.perf_counter() - t0
     return AuditResult(
-        findings=findings, fines=fines, evaluations=evaluations, rejects=_private_rejects(records.rejects(), pseudo),
+        findings=findings, fines=fines, evaluation_sql=evaluation_sql, con=records.con,
+        evaluation_counts=evaluation_counts, rejects=_private_rejects(records.rejects(), pseudo),
         loads={k: vars(v) for k, v in records.loads.items()}, rules=rules, scenario=scenario, params=params,
         timings=timings, source=str(records_path), generated_at=dt.datetime.now().isoformat(timespec="seconds"),
         extra=extra, notes=notes,
@@ -157,33 +215,6 @@ def _private_rejects(rejects: pa.Table, pseudo: Pseudonymiser) -> pa.Table:
             ("(personal data, see the input file)" if c in HIDDEN_COLUMNS and v is not None else v)
             for c, v in zip(cols, values)]
     return rejects.set_column(rejects.schema.get_field_index("value"), "value", pa.array(safe, pa.string()))
-
-
-def _enrich(raw: pa.Table, rules: dict[str, Rule], pseudo: Pseudonymiser) -> pa.Table:
-    """Add rule metadata, a finding id, the explanation with its arithmetic, and pseudonymise the worker."""
-    n = raw.num_rows
-    rule_ids = raw.column("rule_id").to_pylist()
-    meta = {k: [] for k in ("statute", "article", "citation", "url", "status", "title", "explanation", "finding_id")}
-    rows = raw.to_pylist()
-    for i, (rid, row) in enumerate(zip(rule_ids, rows)):
-        r = rules[rid]
-        meta["statute"].append(r.statute)
-        meta["article"].append(r.article)
-        meta["citation"].append(r.citation)
-        meta["url"].append(r.url)
-        meta["status"].append(r.status.value)
-        meta["title"].append(r.title)
-        text = r.explanation.format(**{k: _fmt(v) for k, v in row.items()})
-        if row.get("presumption"):
-            text = "PRESUMED, not established: " + (row.get("presumption_basis") or "") + ". " + text
-        meta["explanation"].append(text)
-        meta["finding_id"].append(f"F{i + 1:07d}")
-    out = raw.drop_columns(["worker_id"]).add_column(0, "finding_id", pa.array(meta.pop("finding_id"), pa.string()))
-    out = out.add_column(3, "worker_ref", pseudo.column(raw.column("worker_id")) if n else pa.array([], pa.string()))
-    for k, v in meta.items():
-        out = out.append_column(k, pa.array(v, type=pa.string()))
-    # keep the real worker id only in memory for fine aggregation; never written out
-    return out.append_column("_worker_id", raw.column("worker_id"))
 
 
 def _fines(ctx: AuditContext, findings: pa.Table) -> tuple[pa.Table, list[str | None]]:
@@ -215,15 +246,21 @@ def _fines(ctx: AuditContext, findings: pa.Table) -> tuple[pa.Table, list[str | 
     return pa.table(cols, schema=schema), ids
 
 
-def _evaluations(ctx: AuditContext, pseudo: Pseudonymiser) -> pa.Table:
+def _evaluations(ctx: AuditContext, pseudo: Pseudonymiser) -> tuple[str | None, dict[str, Any]]:
+    """SQL of the per-payslip evaluation table (pseudonymised) and its counts."""
     if "wml.evaluation" not in ctx._cache:
-        return pa.table({})
-    e = ctx._cache["wml.evaluation"]
-    t = ctx.backend.to_pyarrow(e.select(
-        "payslip_id", "employer_id", "worker_id", "period_start", "period_end", "hours_worked", "hours_basis",
-        "evaluable", "not_evaluated_reason", minimum_wage_due="due", gross_wage="gross",
-        unlawful_deductions="unlawful_deductions", shortfall="shortfall", housing_cap="housing_cap",
-        holiday_allowance_due="holiday_allowance_due", holiday_allowance="holiday_allowance",
-        confidence="confidence", rate_detail="rate_detail").order_by("payslip_id"))
-    idx = t.schema.get_field_index("worker_id")
-    return t.set_column(idx, "worker_ref", pseudo.column(t.column("worker_id")) if t.num_rows else pa.array([], pa.string()))
+        return None, {}
+    name = ctx._cache["wml.evaluation"].get_name()
+    seg = ctx._cache["wml.segments"].get_name()
+    sql = (f"SELECT e.payslip_id, employer_id, {pseudo.sql('worker_id')} AS worker_ref, period_start, period_end, "
+           f"hours_worked, hours_basis, evaluable, not_evaluated_reason, due AS minimum_wage_due, gross AS gross_wage, "
+           f"unlawful_deductions, shortfall, housing_cap, holiday_allowance_due, holiday_allowance, confidence, "
+           f"d.rate_detail FROM {name} e LEFT JOIN (SELECT payslip_id, string_agg(detail, '; ' ORDER BY seg_start) "
+           f"AS rate_detail FROM {seg} GROUP BY payslip_id) d ON d.payslip_id = e.payslip_id ORDER BY e.payslip_id")
+    rows = ctx.records.con.sql(f"SELECT evaluable, not_evaluated_reason, confidence, count(*) FROM {name} "
+                               f"GROUP BY ALL").fetchall()
+    counts = {"evaluated": sum(n for ok, _r, _c, n in rows if ok),
+              "not_evaluated": {r: sum(n for ok, rr, _c, n in rows if rr == r) for _ok, r, _c, _n in rows if r},
+              "by_confidence": {c: sum(n for ok, _r, cc, n in rows if ok and cc == c) for ok, _r, c, _n in rows if ok},
+              "total": sum(n for *_x, n in rows)}
+    return sql, counts

@@ -12,6 +12,7 @@ Errors that concern a whole file (missing file, wrong encoding, no header, missi
 from __future__ import annotations
 
 import csv
+import os
 import datetime as dt
 import io
 from dataclasses import dataclass, field
@@ -574,6 +575,9 @@ def load_records(path: Path | str, mapping: Mapping | None = None,
         raise RecordsError(f"mapping names unknown table(s): {unknown}")
     con = con or duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    # bounded memory: DuckDB spills to disk beyond this (EERLIJKWERK_MEMORY_LIMIT, default 3GB)
+    con.execute(f"SET memory_limit = '{os.environ.get('EERLIJKWERK_MEMORY_LIMIT', '3GB')}'")
     con.execute("CREATE OR REPLACE TABLE rejects (tbl VARCHAR, file VARCHAR, row_nr BIGINT, col VARCHAR, value VARCHAR, reason VARCHAR)")
     loads: dict[str, TableLoad] = {}
     for spec in ordered_tables():

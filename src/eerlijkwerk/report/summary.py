@@ -81,10 +81,9 @@ def summarise(result: AuditResult) -> dict[str, Any]:
     employers = [{"employer_id": k, **{kk: (len(vv) if kk == "workers" else vv) for kk, vv in v.items()}}
                  for k, v in sorted(per_employer.items(), key=lambda kv: -kv[1]["fines"])]
 
-    ev = result.evaluations
-    not_eval = Counter(r for r in ev.column("not_evaluated_reason").to_pylist() if r) if ev.num_rows else Counter()
-    confidence = Counter(c for c, ok in zip(ev.column("confidence").to_pylist(), ev.column("evaluable").to_pylist())
-                         if ok) if ev.num_rows else Counter()
+    counts = result.evaluation_counts
+    not_eval = counts.get("not_evaluated", {})
+    confidence = counts.get("by_confidence", {})
     loads = result.loads
     rows_in = sum(l["rows_read"] for l in loads.values())
     rejected = sum(l["rows_rejected"] for l in loads.values())
@@ -108,7 +107,7 @@ def summarise(result: AuditResult) -> dict[str, Any]:
         "rows_in": rows_in,
         "rows_rejected": rejected,
         "rows_valid": rows_in - rejected,
-        "payslips_evaluated": ev.num_rows - sum(not_eval.values()) if ev.num_rows else 0,
+        "payslips_evaluated": counts.get("evaluated", 0),
         "payslips_not_evaluated": dict(not_eval),
         "payslips_by_parameter_confidence": dict(confidence),
         "findings": len(findings),

@@ -100,9 +100,7 @@ def write_report(result: AuditResult, out_dir: Path) -> dict[str, Path]:
     for name, table in result.extra.items():
         paths[f"{name}_csv"] = out_dir / f"{name}.csv"
         pacsv.write_csv(table, paths[f"{name}_csv"])
-    if result.evaluations.num_columns:
-        pq.write_table(result.evaluations, paths["evaluations_parquet"])
-    else:
+    if not result.write_evaluations(paths["evaluations_parquet"]):
         paths.pop("evaluations_parquet")
 
     summary = summarise(result)

@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from eerlijkwerk.engine.context import AuditContext
-from eerlijkwerk.engine.fines import (FactorBook, FineBuilder, PriorViolations, apply_moderations, employers,
+from eerlijkwerk.engine.fines import (rows_of, FactorBook, FineBuilder, PriorViolations, apply_moderations, employers,
                                       recidivism)
 from eerlijkwerk.params import DatedValue
 
@@ -55,7 +55,7 @@ def compute_fines(ctx: AuditContext, findings: pa.Table) -> list[dict[str, Any]]
     acc = {r["accident_id"]: r for r in ctx.backend.to_pyarrow(ctx.table("accidents")).to_pylist()}
     by_row = {f"accidents row {r['_row']}": r for r in acc.values()}
     out = []
-    for r in findings.to_pylist():
+    for r in rows_of(findings, "arbowet.accident_not_reported", "arbowet.accident_cause"):
         if r["rule_id"] not in ("arbowet.accident_not_reported", "arbowet.accident_cause"):
             continue
         date, employer = r["period_start"], r["employer_id"]

@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 
 from eerlijkwerk.engine.context import AuditContext
-from eerlijkwerk.engine.fines import FactorBook, FineBuilder, PriorViolations, apply_moderations, employers
+from eerlijkwerk.engine.fines import rows_of, FactorBook, FineBuilder, PriorViolations, apply_moderations, employers
 
 RULES = {"waadi.unregistered_lender": ("art. 7a lid 1 Waadi", "lender"),
          "waadi.hirer_unregistered_lender": ("art. 7a lid 2 Waadi", "hirer"),
@@ -23,7 +23,7 @@ def compute_fines(ctx: AuditContext, findings: pa.Table) -> list[dict[str, Any]]
     book = FactorBook(ctx)
     priors = PriorViolations(ctx)
     out = []
-    for r in findings.to_pylist():
+    for r in rows_of(findings, *RULES):
         if r["rule_id"] not in RULES:
             continue
         citation, role = RULES[r["rule_id"]]

@@ -10,11 +10,11 @@ from typing import Any
 import pyarrow as pa
 
 from eerlijkwerk.engine.context import AuditContext
-from eerlijkwerk.engine.fines import FactorBook, FineBuilder, apply_moderations, employers
+from eerlijkwerk.engine.fines import rows_of, FactorBook, FineBuilder, apply_moderations, employers
 
 
 def compute_fines(ctx: AuditContext, findings: pa.Table) -> list[dict[str, Any]]:
-    rows = findings.to_pylist()
+    rows = rows_of(findings, "wagweu.no_notification", "wagweu.client_no_check")
     emp = employers(ctx)
     book = FactorBook(ctx)
     out = []

@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 
 from eerlijkwerk.engine.context import AuditContext
+from eerlijkwerk.engine.fines import rows_of
 from eerlijkwerk.law.wml.fines import months_between
 
 CENT = Decimal("0.01")
@@ -41,7 +42,7 @@ def _hourly_minimum(ctx: AuditContext, birth: dt.date, day: dt.date, fulltime: D
 
 
 def extra_tables(ctx: AuditContext, findings: pa.Table) -> dict[str, pa.Table]:
-    rows = [r for r in findings.to_pylist() if r["rule_id"] == "wav.no_permit"]
+    rows = rows_of(findings, "wav.no_permit")
     if not rows:
         return {}
     pres = ctx.params.at("wav.art23_vermoeden", max(r["period_end"] for r in rows))

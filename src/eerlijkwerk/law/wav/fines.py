@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from eerlijkwerk.engine.context import AuditContext
-from eerlijkwerk.engine.fines import (FactorBook, FineBuilder, PriorViolations, apply_moderations, employers,
+from eerlijkwerk.engine.fines import (rows_of, FactorBook, FineBuilder, PriorViolations, apply_moderations, employers,
                                       recidivism)
 
 LEGAL_FORM_KEY = {"legal_person": "legal_person", "natural_person": "natural_person",
@@ -28,7 +28,7 @@ DECISION_DATE = dt.date.today()
 
 
 def compute_fines(ctx: AuditContext, findings: pa.Table) -> list[dict[str, Any]]:
-    rows = [r for r in findings.to_pylist() if r["rule_id"] == "wav.no_permit"]
+    rows = rows_of(findings, "wav.no_permit")
     if not rows:
         return []
     emp = employers(ctx)

@@ -45,14 +45,24 @@ def _exempt_nationalities(ctx: AuditContext) -> ir.Table:
                                    "x_code": pa.array(rows["x_code"], pa.string())}))
 
 
+def _needs_check(ctx: AuditContext, t: ir.Table) -> ir.Table:
+    """Rows of workers who may need a permit: nationality unknown, or not exempt on every date of the timeline
+    (a cheap filter before days are expanded; the exact, dated check follows in _in_scope)."""
+    lists = [set(map(str, iv.value)) for iv in ctx.params.timeline("wav.vrijgestelde_nationaliteiten")]
+    always = sorted(set.intersection(*lists)) if lists else []
+    w = ctx.table("workers")
+    w = w.filter(w.nationality.notnull() & ~w.nationality.isin(always)).select(n_worker="worker_id")
+    return t.semi_join(w, t.worker_id == w.n_worker)
+
+
 def work_days(ctx: AuditContext) -> ir.Table:
     """Worker × employer of record × day worked (see module docstring)."""
-    p = ctx.table("payslips")
+    p = _needs_check(ctx, ctx.table("payslips"))
     p = p.filter(p.hours_worked > 0)
     n = (p.period_end.delta(p.period_start, unit="day") + 1).cast("int64")
     spans_p = p.select(worker_id=p.worker_id, employer_id=p.employer_id, d_from=p.period_start, n=n,
                        span=ibis.literal("payslips row ") + p._row.cast("string"), from_shift=ibis.literal(False))
-    s = ctx.table("shifts")
+    s = _needs_check(ctx, ctx.table("shifts"))
     spans_s = s.select(worker_id=s.worker_id, employer_id=s.employer_id, d_from=s.start_at_local.date(),
                        n=ibis.literal(1, type="int64"),
                        span=ibis.literal("shifts row ") + s._row.cast("string"), from_shift=ibis.literal(True))
@@ -141,8 +151,8 @@ def no_permit(ctx: AuditContext) -> ir.Table:
 
 def coverage_notes(ctx: AuditContext) -> list[str]:
     """What the Wav rules could not evaluate, for the report."""
-    days = ctx.cached("wav.work_days", work_days)
-    w = ctx.table("workers")
-    unknown = days.join(w, days.worker_id == w.worker_id).filter(w.nationality.isnull())
-    n = ctx.backend.execute(unknown.worker_id.nunique())
+    w = ctx.table("workers").filter(lambda t: t.nationality.isnull())
+    p = ctx.table("payslips").filter(lambda t: t.hours_worked > 0)
+    unknown = w.semi_join(p, w.worker_id == p.worker_id)
+    n = ctx.backend.execute(unknown.count())
     return [f"Wav: {n} worker(s) without a nationality in the records were not checked for a work permit."] if n else []

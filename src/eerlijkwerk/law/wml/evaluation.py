@@ -102,22 +102,40 @@ def segments(ctx: AuditContext) -> ir.Table:
                     rate_c=j.value, days=days, due_x=due_x, detail=detail)
 
 
+def with_rate_detail(ctx: AuditContext, t: ir.Table) -> ir.Table:
+    """Add ``rate_detail`` (the rate segments of each payslip as text) to the rows of ``t`` — done only for the
+    payslips that become findings or are written out, not for every payslip evaluated."""
+    seg = ctx.cached("wml.segments", segments)
+    ids = t.select(s_payslip=t.payslip_id)
+    seg = seg.semi_join(ids, seg.payslip_id == ids.s_payslip)
+    d = seg.group_by("payslip_id").aggregate(rate_detail=seg.detail.group_concat("; ", order_by=seg.seg_start))
+    d = d.rename(d_payslip="payslip_id")
+    return t.left_join(d, t.payslip_id == d.d_payslip).drop("d_payslip")
+
+
 def _health_cap(ctx: AuditContext, e: ir.Table) -> ir.Table:
-    """Annual cap on health-insurance deductions (cents), cumulated per worker, employer and year of period_end."""
+    """Annual cap on health-insurance deductions (cents), cumulated per worker, employer and year of period_end.
+    The running total is computed only over payslips that have such a deduction."""
     cap = ctx.interval_table("wml.zorgverzekering_max_inhouding")
     cap = cap.select(h_from="valid_from", h_to="valid_to", health_cap_c="value")
-    j = e.left_join(cap, [e.period_end >= cap.h_from, e.period_end < cap.h_to]).drop("h_from", "h_to")
-    w = ibis.window(group_by=[j.worker_id, j.employer_id, j.period_end.year()],
-                    order_by=[j.period_start, j.payslip_id], preceding=None, following=0)
-    return j.mutate(health_cum_c=j.health_c.sum().over(w))
+    h = e.filter(e.health_c > 0).select("payslip_id", "worker_id", "employer_id", "period_start", "period_end",
+                                         "health_c")
+    h = h.left_join(cap, [h.period_end >= cap.h_from, h.period_end < cap.h_to]).drop("h_from", "h_to")
+    w = ibis.window(group_by=[h.worker_id, h.employer_id, h.period_end.year()],
+                    order_by=[h.period_start, h.payslip_id], preceding=None, following=0)
+    h = h.select(h_payslip=h.payslip_id, health_cap_c=h.health_cap_c, health_cum_c=h.health_c.sum().over(w))
+    return e.left_join(h, e.payslip_id == h.h_payslip).drop("h_payslip")
 
 
 def _scalar_param(ctx: AuditContext, e: ir.Table, pid: str, name: str) -> ir.Table:
-    """Join a one-number-per-date parameter (in basis points / cents) on the period's last day."""
-    t = ctx.interval_table(pid)
-    t = t.select(**{f"{name}_from": t.valid_from, f"{name}_to": t.valid_to, name: t.value})
-    return e.left_join(t, [e.period_end >= t[f"{name}_from"], e.period_end < t[f"{name}_to"]]).drop(
-        f"{name}_from", f"{name}_to")
+    """A one-number-per-date parameter (in basis points / cents) for the period's last day, as a CASE over its few
+    validity intervals (valid_from <= date < valid_to): no join needed."""
+    t = ctx.backend.to_pyarrow(ctx.interval_table(pid)).to_pylist()
+    value = ibis.null("int64")
+    for row in t:
+        value = ibis.ifelse((e.period_end >= row["valid_from"]) & (e.period_end < row["valid_to"]),
+                            ibis.literal(row["value"], type="int64"), value)
+    return e.mutate(**{name: value})
 
 
 def evaluation(ctx: AuditContext) -> ir.Table:
@@ -127,7 +145,6 @@ def evaluation(ctx: AuditContext) -> ir.Table:
     rank = seg.confidence.cases(("unconfirmed", 2), ("secondary", 1), else_=0)
     agg = seg.group_by("payslip_id").aggregate(
         due_x=seg.due_x.sum(), covered_days=seg.days.sum(), conf_rank=rank.max(),
-        rate_detail=seg.detail.group_concat("; ", order_by=seg.seg_start),
     ).rename(a_payslip="payslip_id")
     e = b.left_join(agg, b.payslip_id == agg.a_payslip).drop("a_payslip")
     e = _health_cap(ctx, e)

@@ -19,6 +19,7 @@ from typing import Any, Iterable
 import pyarrow as pa
 
 from eerlijkwerk.engine.context import AuditContext
+from eerlijkwerk.engine.fines import rows_of
 from eerlijkwerk.params import DatedValue
 
 HUNDRED = Decimal(100)
@@ -76,11 +77,9 @@ def _cite(entry: DatedValue) -> str:
 
 
 def _group(findings: pa.Table, rule_ids: Iterable[str]) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    wanted = set(rule_ids)
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in findings.to_pylist():
-        if row["rule_id"] in wanted:
-            groups[(row["employer_id"], row["_worker_id"])].append(row)
+    for row in rows_of(findings, *rule_ids):
+        groups[(row["employer_id"], row["_worker_id"])].append(row)
     return groups
 
 

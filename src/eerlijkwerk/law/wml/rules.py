@@ -11,7 +11,7 @@ import ibis.expr.types as ir
 
 from eerlijkwerk.engine.context import AuditContext
 from eerlijkwerk.engine.rules import rule
-from eerlijkwerk.law.wml.evaluation import evaluation
+from eerlijkwerk.law.wml.evaluation import evaluation, with_rate_detail
 from eerlijkwerk.params import Status
 
 BWB = "BWBR0002638"
@@ -30,7 +30,7 @@ def _common(e: ir.Table) -> dict[str, ir.Value]:
 
 def _detail(e: ir.Table) -> ir.StringValue:
     note = ibis.ifelse(e.has_contract, "", " (no contract covers this period: a 40-hour full-time week was assumed)")
-    return e.rate_detail + note
+    return e.rate_detail.fill_null("") + note
 
 
 @rule(id="wml.underpayment", statute="WML", article="7 en 8", bwb=BWB, status=Status.IN_FORCE,
@@ -47,14 +47,14 @@ def underpayment(ctx: AuditContext) -> ir.Table:
     full-time week). Overtime included: the WML applies to every hour. Source: art. 7, 8, 13 WML.
     """
     e = _eval(ctx)
-    e = e.filter(e.evaluable & e.shortfall_pos)
+    e = with_rate_detail(ctx, e.filter(e.evaluable & e.shortfall_pos))
     return e.select(**_common(e), due=e.due, paid=e.paid, shortfall=e.shortfall,
                     amount=e.unlawful_deductions, gross=e.gross, detail=_detail(e))
 
 
 def _deduction_rule(ctx: AuditContext, reason_col: str, amount_col: str) -> ir.Table:
     e = _eval(ctx)
-    e = e.filter(e.evaluable & e[reason_col].notnull() & e.shortfall_pos)
+    e = with_rate_detail(ctx, e.filter(e.evaluable & e[reason_col].notnull() & e.shortfall_pos))
     return e.select(**_common(e), due=e.due, paid=e.paid, shortfall=e.shortfall,
                     amount=e[amount_col], reason=e[reason_col], threshold=e.housing_cap, detail=_detail(e))
 
@@ -89,7 +89,7 @@ def health_insurance_deduction(ctx: AuditContext) -> ir.Table:
 def other_deduction(ctx: AuditContext) -> ir.Table:
     """Any other deduction (fines, tools, transport, …) that cuts into the minimum wage. Source: art. 13 WML."""
     e = _eval(ctx)
-    e = e.filter(e.evaluable & (e.other_c > 0) & e.shortfall_pos)
+    e = with_rate_detail(ctx, e.filter(e.evaluable & (e.other_c > 0) & e.shortfall_pos))
     return e.select(**_common(e), due=e.due, paid=e.paid, shortfall=e.shortfall,
                     amount=e.other_unlawful, reason=ibis.literal("deduction_not_allowed"), detail=_detail(e))
 
@@ -104,7 +104,7 @@ def cash_payment(ctx: AuditContext) -> ir.Table:
     """Net pay in cash larger than the part of the wage above the minimum wage (compared in gross terms, which is
     favourable to the employer: the net minimum wage is lower than the gross). Source: art. 7a WML."""
     e = _eval(ctx)
-    e = e.filter(e.evaluable & e.cash_above_headroom)
+    e = with_rate_detail(ctx, e.filter(e.evaluable & e.cash_above_headroom))
     return e.select(**_common(e), due=e.due, gross=e.gross, amount=e.net_paid_cash,
                     threshold=ibis.greatest(e.gross - e.due, 0), detail=_detail(e))
 
