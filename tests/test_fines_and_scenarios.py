@@ -106,3 +106,26 @@ def test_scenario_override_and_errors(tmp_path):
     bad.write_text("nme: typo\n")
     with pytest.raises(ScenarioError):
         Scenario.load(bad)
+
+
+def test_shipped_scenarios_load_and_kennismigrant_tightening(tmp_path):
+    """scenarios/*.yaml load; the kennismigrant tightening (Kamerbrief 29861-163) makes EUR 4,500/month for an
+    under-30 kennismigrant in 2026 a finding (criterion 4,754), where the law in force (4,357) does not."""
+    from pathlib import Path
+
+    from tests.helpers import write_table
+
+    root = Path(__file__).parent.parent / "scenarios"
+    scenarios = {p.stem: Scenario.load(p) for p in root.glob("*.yaml")}
+    assert {"kennismigrant-aanscherping", "housing-phase-out", "hiring-limit-36-months", "bill-36781-lenders"} <= set(scenarios)
+    folder = records(tmp_path, [{"period_start": "2026-03-01", "period_end": "2026-03-31", "hours_worked": "160",
+                                 "gross_wage": "4500.00", "holiday_allowance": "360"}],
+                     workers=[{"worker_id": "W1", "birth_date": "1999-01-01", "nationality": "IN"}])
+    write_table(folder, "permits", [{"permit_id": "M1", "worker_id": "W1", "employer_id": "90000001",
+                                     "permit_type": "kennismigrant", "valid_from": "2025-01-01",
+                                     "valid_to": "2027-12-31", "salary_category": "under_30"}])
+    rule = "kennismigrant.salary_below_criterion"
+    assert rule not in run_audit(folder).findings.column("rule_id").to_pylist()
+    f = [x for x in run_audit(folder, scenario=scenarios["kennismigrant-aanscherping"]).findings.to_pylist()
+         if x["rule_id"] == rule]
+    assert [(x["threshold"], x["shortfall"]) for x in f] == [(Decimal("4754.00"), Decimal("254.00"))]
