@@ -1,8 +1,11 @@
-"""The demo dataset (eerlijkwerk.demo) audited end to end: the audit finds exactly the planted violations.
+"""The demo dataset (eerlijkwerk.demo + eerlijkwerk.demo_migration) audited end to end: the audit finds exactly the
+planted violations, for every rule.
 
 Every planted finding carries the amounts the law gives for it, computed by the generator on its own (Decimal, from
-the parameter files); here they are compared to the cent with what the engine finds. Worker ids are pseudonymised in
-the findings, so payslip findings are matched on payslip_id and contract findings on their evidence row.
+the parameter files and the published fine amounts); here they are compared to the cent with what the engine finds.
+Worker ids are pseudonymised in the findings: the audit runs with a known pseudonym key, so a planted worker id maps to
+its reference. Payslip findings are matched on payslip_id, contract findings on their evidence row, and every other
+finding (Wav, Waadi, WagwEU, Arbowet) on (rule, employer, worker reference, first day, last day).
 """
 
 from __future__ import annotations
@@ -14,20 +17,43 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 
 from eerlijkwerk.demo import generate
-from eerlijkwerk.engine.run import run_audit
+from eerlijkwerk.engine.run import Pseudonymiser, run_audit
+from eerlijkwerk.engine.scenario import Scenario
 
-TABLES = ("employers", "workers", "contracts", "payslips")
+BASE_TABLES = ("employers", "workers", "contracts", "payslips")
+MIGRATION_TABLES = ("permits", "placements", "postings", "admissions", "accidents")
+TABLES = BASE_TABLES + MIGRATION_TABLES
 COMPARED = ("due", "paid", "shortfall", "amount", "threshold")
+#: fines checked to the cent (the WML fines are tested in test_fines_and_scenarios.py)
+FINED = ("wav.", "waadi.", "wagweu.", "arbowet.")
+KEY = "demo-test-key"
+ref = Pseudonymiser(KEY)
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     manifest = generate(out)
-    result = run_audit(out)
+    result = run_audit(out, pseudonym_key=KEY)
     return out, manifest, result
+
+
+def _rows(out: Path, table: str) -> list[dict[str, str]]:
+    with open(out / f"{table}.csv", encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _identity(rule, employer, worker_ref, start, end) -> tuple:
+    return (rule, employer, worker_ref, str(start), str(end))
+
+
+def _other_findings(manifest: dict) -> dict[tuple, dict]:
+    """Planted findings without a payslip or contract, keyed by their identity."""
+    return {_identity(f["rule"], f["employer_id"], ref(f.get("worker_id")), f["period_start"], f["period_end"]): f
+            for f in manifest["findings"] if "payslip_id" not in f and "contract_id" not in f}
 
 
 def _contract_rows(out: Path) -> dict[str, int]:
@@ -45,6 +71,20 @@ def test_files_and_manifest(demo):
     assert manifest["rows"]["workers"] == 2000
     assert Counter(f["rule"] for f in manifest["findings"]) == manifest["counts"]
     assert manifest["window"]["last_period_end"] <= "2026-06-30"
+    # the added records stay inside the demo window, except the long placements of the hiring-limit scenario and the
+    # lenders' registrations (which must predate those placements)
+    long_workers = {f["worker_id"] for f in manifest["scenario_findings"]} | {
+        c["worker_id"] for c in manifest["controls"] if "36 months" in c["case"]}
+    for table, cols in (("permits", ("valid_from", "valid_to")), ("postings", ("start_date", "end_date", "notified_on")),
+                        ("accidents", ("occurred_on", "reported_on")), ("placements", ("start_date", "end_date"))):
+        for row in _rows(out, table):
+            if table == "placements" and row["worker_id"] in long_workers:
+                assert "2022-01-01" <= row["start_date"] <= row["end_date"] < "2026-07-01", row
+                continue
+            for c in cols:
+                assert not row[c] or "2024-07-01" <= row[c] <= "2026-06-30", (table, row)
+    assert all(r["valid_from"] < "2026-07-01" and (r["valid_to"] or "") < "2026-07-01"
+               for r in _rows(out, "admissions"))
 
 
 def test_no_rejected_rows(demo):
@@ -87,7 +127,8 @@ def test_contracts_without_payslips(demo):
     out, manifest, r = demo
     rows = _contract_rows(out)
     expected = {f"contracts row {rows[f['contract_id']]}": f for f in manifest["findings"] if "contract_id" in f}
-    actual = {f["evidence"]: f for f in r.findings.to_pylist() if f["payslip_id"] is None}
+    actual = {f["evidence"]: f for f in r.findings.to_pylist()
+              if f["payslip_id"] is None and f["rule_id"] == "wml.records_missing"}
     assert set(actual) == set(expected)
     for ev, exp in expected.items():
         act = actual[ev]
@@ -97,11 +138,115 @@ def test_contracts_without_payslips(demo):
         assert act["shortfall"] is None and act["presumption"] is False
 
 
-def test_presumption_only_on_worker_claims(demo):
+def test_findings_without_payslip(demo):
+    """Wav, Waadi, WagwEU and Arbowet findings: the same identities and the same measured values (days or workers
+    in ``hours``, role or reason, nationality/lender/severity in ``detail``, norm category in ``amount``)."""
     _, manifest, r = demo
-    presumed = {f["payslip_id"] for f in r.findings.to_pylist() if f["presumption"]}
-    claimed = {f["payslip_id"] for f in manifest["findings"] if f["presumption"]}
+    expected = _other_findings(manifest)
+    actual = {}
+    for f in r.findings.to_pylist():
+        if f["payslip_id"] is None and f["rule_id"] != "wml.records_missing":
+            key = _identity(f["rule_id"], f["employer_id"], f["worker_ref"], f["period_start"], f["period_end"])
+            assert key not in actual, key
+            actual[key] = f
+    assert set(actual) == set(expected), {"missing": sorted(set(expected) - set(actual), key=str),
+                                          "unexpected": sorted(set(actual) - set(expected), key=str)}
+    diffs = []
+    for key, exp in expected.items():
+        act = actual[key]
+        for col in ("hours", "amount"):
+            if col in exp and act[col] != Decimal(exp[col]):
+                diffs.append((key, col, exp[col], act[col]))
+        for col in ("reason", "detail", "presumption"):
+            if col in exp and act[col] != exp[col]:
+                diffs.append((key, col, exp[col], act[col]))
+    assert not diffs, diffs
+
+
+def test_presumptions(demo):
+    """Presumed: the WML findings on worker claims, and the Wav finding whose only uncovered pay period is partly
+    covered by the permit."""
+    _, manifest, r = demo
+    presumed = {f["payslip_id"] for f in r.findings.to_pylist() if f["presumption"] and f["payslip_id"]}
+    claimed = {f["payslip_id"] for f in manifest["findings"] if f["presumption"] and "payslip_id" in f}
     assert presumed == claimed and len(claimed) == manifest["planted"]["underpayment_claim"]
+    wav = {(f["employer_id"], f["worker_ref"]) for f in r.findings.to_pylist()
+           if f["presumption"] and f["rule_id"] == "wav.no_permit"}
+    planted = {(f["employer_id"], ref(f["worker_id"])) for f in manifest["findings"]
+               if f["presumption"] and f["rule"] == "wav.no_permit"}
+    assert wav == planted and len(planted) == manifest["planted"]["migration_twv_expired_mid_period"]
+
+
+def test_fines_to_the_cent(demo):
+    """Every Wav, Waadi, WagwEU and Arbowet fine: same employer, worker, violation date and amount."""
+    _, manifest, r = demo
+    expected = Counter((f["rule"], f["employer_id"], ref(f["worker_id"]), f["violation_date"], Decimal(f["amount"]))
+                       for f in manifest["fines"])
+    actual = Counter((f["rule_id"], f["employer_id"], f["worker_ref"], str(f["violation_date"]), f["amount"])
+                     for f in r.fines.to_pylist() if f["rule_id"].startswith(FINED))
+    assert actual == expected, {"missing": expected - actual, "unexpected": actual - expected}
+    assert all(f["outcome"] == "fine" for f in r.fines.to_pylist() if f["rule_id"].startswith(FINED))
+
+
+def test_art23_claims(demo):
+    """One claim row per non-EU worker working without a permit, at the employer of record, with the floor computed
+    independently (months as an exact fraction, minimum hourly wage, full-time week from the contract)."""
+    _, manifest, r = demo
+    rows = r.extra["art23_claims"].to_pylist()
+    actual = {(c["employer_id"], c["worker_ref"]): c for c in rows}
+    assert len(actual) == len(rows)
+    expected = {(c["employer_id"], ref(c["worker_id"])): c for c in manifest["art23_claims"]}
+    assert set(actual) == set(expected)
+    assert len(expected) == sum(1 for f in manifest["findings"]
+                                if f["rule"] == "wav.no_permit" and f["reason"] == "employer of record")
+    diffs = []
+    for key, exp in expected.items():
+        act = actual[key]
+        for col in ("first_day", "last_day"):
+            if str(act[col]) != exp[col]:
+                diffs.append((key, col, exp[col], act[col]))
+        for col in ("presumed_months", "weekly_hours", "hourly_wage_floor", "wage_due_floor", "gross_paid",
+                    "claim_floor"):
+            if act[col] != Decimal(exp[col]):
+                diffs.append((key, col, exp[col], act[col]))
+    assert not diffs, diffs
+
+
+def test_hiring_limit_scenario(demo, tmp_path):
+    """With the 36-month hiring-limit scenario: exactly the planted scenario findings; nothing else changes outside
+    the WML (the scenario's use_proposed_values also switches on proposed WML values, e.g. the lower housing cap)."""
+    out, manifest, default = demo
+    [(name, spec)] = manifest["scenarios"].items()
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    r = run_audit(out, scenario=Scenario.load(path), pseudonym_key=KEY)
+    expected = {_identity(f["rule"], f["employer_id"], ref(f["worker_id"]), f["period_start"], f["period_end"]):
+                (Decimal(f["amount"]), Decimal(f["threshold"]), f["detail"])
+                for f in manifest["scenario_findings"] if f["scenario"] == name}
+    actual = {_identity(f["rule_id"], f["employer_id"], f["worker_ref"], f["period_start"], f["period_end"]):
+              (f["amount"], f["threshold"], f["detail"])
+              for f in r.findings.to_pylist() if f["rule_id"] == "waadi.hiring_limit"}
+    assert actual == expected and len(expected) == 2
+    assert not [f for f in default.findings.to_pylist() if f["rule_id"] == "waadi.hiring_limit"]
+    outside_wml = lambda res: Counter(f["rule_id"] for f in res.findings.to_pylist()  # noqa: E731
+                                      if not f["rule_id"].startswith("wml.") and f["rule_id"] != "waadi.hiring_limit")
+    assert outside_wml(r) == outside_wml(default)
+
+
+def test_controls_are_in_the_data(demo):
+    """The lawful boundary cases exist (and, by the exact matches above, give no finding)."""
+    out, manifest, _ = demo
+    acc = _rows(out, "accidents")
+    assert any(a["reported_on"] and a["reported_on"] > a["occurred_on"] and a["severity"] != "other" for a in acc)
+    assert any(a["severity"] == "other" and not a["reported_on"] for a in acc)
+    posts = _rows(out, "postings")
+    assert any(p["third_country_national"] == "true" and p["tcn_conditions_met"] == "true" and p["notified_on"]
+               and p["notified_on"] <= p["start_date"] for p in posts)
+    cases = Counter(c["case"].split(" for the lender")[0] for c in manifest["controls"])
+    assert cases["TWV renewed without a gap"] >= 1 and cases["placement of exactly 36 months at one hirer"] == 1
+    assert any("covers the days at the hirer" in c["case"] for c in manifest["controls"])
+    adm = [a for a in _rows(out, "admissions") if a["status"] != "active"]
+    assert len(adm) == 1  # the suspended register entry in the lapsing lender's gap
 
 
 def test_back_pay_total(demo):

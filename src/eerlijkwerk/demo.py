@@ -20,6 +20,9 @@ expected values follow from the simple arithmetic below — written here indepen
 the parameter files: due = hours × hourly rate for the worker's age, rounded up to the cent; holiday allowance due =
 8% of the exact due, rounded up; housing cap = 25% of the exact due, rounded down.
 
+Labour migration (work permits, placements, postings, lenders' registrations, accidents) and its planted Wav, Waadi,
+WagwEU, kennismigrant and Arbowet violations are added afterwards by :mod:`eerlijkwerk.demo_migration`.
+
 CLI: ``python -m eerlijkwerk.demo --out DIR [--seed N] [--workers N]`` (see :func:`main`).
 """
 
@@ -582,8 +585,11 @@ def _scaled(workers: int) -> dict[str, int]:
     return {k: max(1, round(v * workers / DEFAULT_WORKERS)) for k, v in PLANTED.items()}
 
 
-def generate(out_dir: Path, seed: int = 2026, workers: int = DEFAULT_WORKERS) -> dict:
-    """Write the demo dataset to ``out_dir`` (created if needed) and return the manifest (also in planted.json)."""
+def generate(out_dir: Path, seed: int = 2026, workers: int = DEFAULT_WORKERS, migration: bool = True) -> dict:
+    """Write the demo dataset to ``out_dir`` (created if needed) and return the manifest (also in planted.json).
+
+    With ``migration`` (the default) :func:`eerlijkwerk.demo_migration.add_migration` then adds work permits,
+    placements, postings, lenders' registrations and accidents, with their planted violations, to the same folder."""
     if workers < 200:
         raise ValueError("the demo needs at least 200 workers to plant every kind of violation")
     out_dir = Path(out_dir)
@@ -661,6 +667,10 @@ def generate(out_dir: Path, seed: int = 2026, workers: int = DEFAULT_WORKERS) ->
                   "finding of the same payslip; back_pay_owed counts it once."),
     }
     (out_dir / "planted.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if migration:
+        from eerlijkwerk.demo_migration import add_migration
+
+        manifest = add_migration(out_dir, manifest, seed)
     return manifest
 
 

@@ -52,6 +52,7 @@ class DatedValue:
     source: str
     url: str = ""
     note: str = ""
+    from_scenario: bool = False  # given explicitly by a scenario: applies whatever its status
 
     @property
     def label(self) -> str:
@@ -83,7 +84,7 @@ class Parameter:
 
     def timeline(self, statuses: frozenset[Status] = DEFAULT_STATUSES) -> list[Interval]:
         """The applicable values as consecutive intervals; a null value closes the previous interval."""
-        entries = [v for v in self.values if v.status in statuses]
+        entries = [v for v in self.values if v.status in statuses or v.from_scenario]
         # a later entry with the same valid_from (scenario override) wins
         by_date: dict[dt.date, DatedValue] = {}
         for e in entries:
@@ -194,10 +195,17 @@ def load_parameter(path: Path) -> Parameter:
 
 @dataclass
 class ParameterSet:
-    """All parameters of all statutes, by id (e.g. ``wml.minimumloon_uur``)."""
+    """All parameters of all statutes, by id (e.g. ``wml.minimumloon_uur``). ``proposed_for``: parameters whose
+    proposed values apply (a scenario's choice); ``None`` = as ``statuses`` says for every parameter."""
 
     params: dict[str, Parameter] = field(default_factory=dict)
     statuses: frozenset[Status] = DEFAULT_STATUSES
+    proposed_for: frozenset[str] | None = None
+
+    def _statuses(self, pid: str) -> frozenset[Status]:
+        if self.proposed_for is not None and pid in self.proposed_for:
+            return self.statuses | {Status.PROPOSED}
+        return self.statuses
 
     @classmethod
     def load_dirs(cls, dirs: list[Path]) -> "ParameterSet":
@@ -222,7 +230,7 @@ class ParameterSet:
     def timeline(self, pid: str) -> list[Interval]:
         cache = self.__dict__.setdefault("_timelines", {})
         if pid not in cache:
-            cache[pid] = self[pid].timeline(self.statuses)
+            cache[pid] = self[pid].timeline(self._statuses(pid))
         return cache[pid]
 
     def at(self, pid: str, date: dt.date) -> DatedValue | None:
@@ -237,14 +245,19 @@ class ParameterSet:
             raise ParameterError(f"{pid}: no value applies on {date.isoformat()} ({self[pid].path})")
         return entry.value
 
-    def with_overrides(self, overrides: dict[str, dict[Any, dict[str, Any]]], statuses: frozenset[Status]) -> "ParameterSet":
-        """A copy with scenario values added (same valid_from replaces) and the given statuses applying."""
+    def with_overrides(self, overrides: dict[str, dict[Any, dict[str, Any]]], statuses: frozenset[Status],
+                       proposed_for: frozenset[str] | None = None) -> "ParameterSet":
+        """A copy with scenario values added (same valid_from replaces; they apply whatever their status) and the
+        given statuses applying (to every parameter, or to ``proposed_for`` only)."""
         params = dict(self.params)
         for pid, entries in overrides.items():
             base = params.get(pid)
             if base is None:
                 raise ParameterError(f"scenario overrides unknown parameter {pid!r}")
-            new = tuple(parse_entry(k, v, f"scenario:{pid}:{k}") for k, v in entries.items())
+            new = tuple(replace(parse_entry(k, v, f"scenario:{pid}:{k}"), from_scenario=True) for k, v in entries.items())
             kept = tuple(e for e in base.values if e.valid_from not in {n.valid_from for n in new})
             params[pid] = replace(base, values=tuple(sorted(kept + new, key=lambda e: e.valid_from)))
-        return ParameterSet(params, statuses)
+        unknown = sorted((proposed_for or frozenset()) - set(params))
+        if unknown:
+            raise ParameterError(f"scenario names unknown parameter(s) in use_proposed_values: {unknown}")
+        return ParameterSet(params, statuses, proposed_for)

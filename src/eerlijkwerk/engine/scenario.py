@@ -3,7 +3,7 @@
 ```yaml
 name: Kennismigrant tightening (29861-163)
 description: ...
-use_proposed_values: true        # apply parameter values whose status is 'proposed'
+use_proposed_values: true        # apply parameter values whose status is 'proposed' (or a list of parameter ids)
 enable_rules: [wav.some_rule]    # rules whose status is 'proposed'
 parameters:                      # dated entries in the parameter-file format (docs/parameters.md)
   wml.huisvesting_max_inhouding:
@@ -31,7 +31,7 @@ class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     description: str = ""
-    use_proposed_values: bool = False
+    use_proposed_values: bool | list[str] = False  # true: every proposed value; a list: those parameters only
     enable_rules: list[str] = []
     parameters: dict[str, dict[Any, dict[str, Any]]] = {}
 
@@ -48,7 +48,10 @@ class Scenario(BaseModel):
 
     @property
     def statuses(self) -> frozenset[Status]:
-        return DEFAULT_STATUSES | ({Status.PROPOSED} if self.use_proposed_values else set())
+        return DEFAULT_STATUSES | ({Status.PROPOSED} if self.use_proposed_values is True else set())
 
     def apply(self, params: ParameterSet) -> ParameterSet:
-        return params.with_overrides(self.parameters, self.statuses)
+        """Parameters as the scenario sets them: its own dated values always apply; proposed values of the
+        parameter files apply for every parameter (use_proposed_values: true) or the listed ones."""
+        only = frozenset(self.use_proposed_values) if isinstance(self.use_proposed_values, list) else None
+        return params.with_overrides(self.parameters, self.statuses, only)

@@ -60,7 +60,8 @@ def summarise(result: AuditResult) -> dict[str, Any]:
         w = per_worker.get((fn["employer_id"], fn["worker_ref"]))
         if w is not None:
             w["fines"] = w.get("fines", ZERO) + (fn["amount"] or ZERO)
-    workers = sorted(per_worker.values(), key=lambda w: (-(w["back_pay"] + w["back_pay_presumed"]), w["worker_ref"]))
+    workers = sorted(per_worker.values(),
+                     key=lambda w: (-(w["back_pay"] + w["back_pay_presumed"]), w["worker_ref"] or ""))
     for w in workers:
         w["rules"] = ", ".join(f"{k} ×{v}" for k, v in sorted(w["rules"].items()))
         w.setdefault("fines", ZERO)

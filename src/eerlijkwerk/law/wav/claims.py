@@ -12,32 +12,42 @@ Source: art. 23 Wav, https://wetten.overheid.nl/BWBR0007149; Directive 2009/52/E
 from __future__ import annotations
 
 import datetime as dt
+import math
+from fractions import Fraction
 from collections import defaultdict
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 
 from eerlijkwerk.engine.context import AuditContext
 from eerlijkwerk.engine.fines import rows_of
-from eerlijkwerk.law.wml.fines import months_between
+from eerlijkwerk.law.wml.fines import months_exact
 
 CENT = Decimal("0.01")
-WEEKS_PER_MONTH = Decimal(52) / Decimal(12)
+
+
+def _dec(x: Fraction) -> Decimal:
+    return Decimal(x.numerator) / Decimal(x.denominator)
+
+
+def _ceil_cents(x: Fraction) -> Decimal:
+    return Decimal(math.ceil(x * 100)) / 100
 
 
 def _age(birth: dt.date, d: dt.date) -> int:
     return d.year - birth.year - ((d.month, d.day) < (birth.month, birth.day))
 
 
-def _hourly_minimum(ctx: AuditContext, birth: dt.date, day: dt.date, fulltime: Decimal) -> tuple[Decimal | None, str]:
+def _hourly_minimum(ctx: AuditContext, birth: dt.date, day: dt.date, fulltime: Decimal) -> tuple[Fraction | None, str]:
     age = min(_age(birth, day), 21)
     hourly = ctx.params.at("wml.minimumloon_uur", day)
     if hourly is not None and age in hourly.value:
-        return hourly.value[age], f"WML hourly minimum, age {age}{'+' if age == 21 else ''}, {hourly.valid_from}"
+        return Fraction(hourly.value[age]), f"WML hourly minimum, age {age}{'+' if age == 21 else ''}, {hourly.valid_from}"
     weekly = ctx.params.at("wml.minimumloon_week", day)
     if weekly is not None and age in weekly.value:
-        return weekly.value[age] / fulltime, f"WML weekly minimum {weekly.value[age]} ÷ {fulltime} h, {weekly.valid_from}"
+        return (Fraction(weekly.value[age]) / Fraction(fulltime),
+                f"WML weekly minimum {weekly.value[age]} ÷ {fulltime} h, {weekly.valid_from}")
     return None, "no minimum wage for this date/age in the parameter files"
 
 
@@ -62,19 +72,21 @@ def extra_tables(ctx: AuditContext, findings: pa.Table) -> dict[str, pa.Table]:
             continue
         w, e = r["_worker_id"], r["employer_id"]
         first, last = r["period_start"], r["period_end"]
-        recorded = months_between(first, last)
-        presumed = max(recorded, min_months) if min_months is not None else recorded
+        recorded = months_exact(first, last)
+        presumed = max(recorded, Fraction(min_months)) if min_months is not None else recorded
         cts = sorted((c for c in contracts if c["worker_id"] == w and c["employer_id"] == e and c["start_date"] <= last),
                      key=lambda c: c["start_date"])
         fulltime = cts[-1]["fulltime_hours_per_week"] if cts else Decimal(40)
         hourly, basis = _hourly_minimum(ctx, births[w], last, fulltime)
         paid = sum((s["gross_wage"] or Decimal(0) for s in slips if s["worker_id"] == w and s["employer_id"] == e
                     and s["period_end"] >= first and s["period_start"] <= last), Decimal(0))
-        due = None if hourly is None else (presumed * WEEKS_PER_MONTH * fulltime * hourly).quantize(CENT, ROUND_CEILING)
+        # exact (rational) arithmetic, rounded up to the cent once at the end
+        due = None if hourly is None else _ceil_cents(presumed * Fraction(52, 12) * Fraction(fulltime) * hourly)
         out.append({
             "employer_id": e, "worker_ref": r["worker_ref"], "first_day": first, "last_day": last,
-            "recorded_months": recorded.quantize(CENT), "presumed_months": presumed.quantize(CENT),
-            "weekly_hours": fulltime, "hourly_wage_floor": None if hourly is None else hourly.quantize(Decimal("0.0001")),
+            "recorded_months": _dec(recorded).quantize(CENT), "presumed_months": _dec(presumed).quantize(CENT),
+            "weekly_hours": fulltime,
+            "hourly_wage_floor": None if hourly is None else _dec(hourly).quantize(Decimal("0.0001")),
             "wage_basis": basis + "; the sector's usual wage and hours replace these when known",
             "wage_due_floor": due, "gross_paid": paid.quantize(CENT),
             "claim_floor": None if due is None else max(Decimal(0), due - paid).quantize(CENT),

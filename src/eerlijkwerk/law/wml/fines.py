@@ -14,6 +14,7 @@ import calendar
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Iterable
 
 import pyarrow as pa
@@ -27,9 +28,9 @@ RANK = {"confirmed": 0, "secondary": 1, "unconfirmed": 2}
 DEDUCTION_RULES = ("wml.housing_deduction", "wml.health_insurance_deduction", "wml.other_deduction")
 
 
-def months_between(start: dt.date, end_inclusive: dt.date) -> Decimal:
-    """Length of [start, end_inclusive] in months: whole calendar months from ``start`` plus the remaining days as a
-    fraction of the following month (1 Jan – 31 Jan = 1; 1 Jan – 14 Feb ≈ 1.5)."""
+def months_exact(start: dt.date, end_inclusive: dt.date) -> Fraction:
+    """Length of [start, end_inclusive] in months, exactly: whole calendar months from ``start`` plus the remaining
+    days as a fraction of the following month (1 Jan – 31 Jan = 1; 1 Jan – 14 Feb = 1 + 14/28)."""
     end = end_inclusive + dt.timedelta(days=1)
     months = 0
 
@@ -42,7 +43,14 @@ def months_between(start: dt.date, end_inclusive: dt.date) -> Decimal:
         months += 1
     base = add(start, months)
     nxt = add(start, months + 1)
-    return Decimal(months) + Decimal((end - base).days) / Decimal((nxt - base).days)
+    return months + Fraction((end - base).days, (nxt - base).days)
+
+
+def months_between(start: dt.date, end_inclusive: dt.date) -> Decimal:
+    """:func:`months_exact` as a Decimal (for display and band lookup; band edges are whole months, so the
+    28-digit precision cannot move a value across one)."""
+    m = months_exact(start, end_inclusive)
+    return Decimal(m.numerator) / Decimal(m.denominator)
 
 
 def in_band(x: Decimal, lo: Decimal | None, hi: Decimal | None, lo_incl: bool = True, hi_incl: bool = False) -> bool:
