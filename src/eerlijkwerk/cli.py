@@ -178,10 +178,18 @@ def demo(
     workers: int = typer.Option(2000, min=50, max=200_000, help="Number of workers."),
 ) -> None:
     """Write a seeded staffing-agency dataset with planted violations (and planted.json listing them)."""
+    import json
+
     from eerlijkwerk.demo import generate
+    from eerlijkwerk.demo_shifts import add_shifts
 
     try:
         manifest = generate(out, seed=seed, workers=workers)
+        # shift records with planted working-time violations (Atw), listed under "atw" in planted.json
+        atw = add_shifts(out, seed=seed)
+        manifest["atw"] = atw
+        manifest["counts"] = {**manifest["counts"], **atw.get("counts", {})}
+        (out / "planted.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     except OSError as exc:
         _fail(f"cannot write the demo records to {out}: {exc.strerror or exc}")
         return

@@ -6,8 +6,8 @@ seconds (see norms.py): ``s``/``e`` start and end instants, ``sl``/``el`` wall-c
 local (a lower bound: breaks are not timed in the records, so the whole break is assumed to fall in that window),
 ``day`` local start day, ``wk`` calendar week of the start (atw.week_definitie) and ``work1`` the part of the work
 in that week (a record crossing into the next week shares its work in proportion to its clock time on each side;
-the rest, ``work − work1``, belongs to week ``wk + 1``), and the sequence per worker: ``prev_e`` end of the previous
-record, ``next_s`` start of the next one, ``new_before``/``new_after``: the rest before/after is at least
+the rest, ``work − work1``, belongs to week ``wk + 1``), and the sequence per worker: ``gap_before``/``gap_after``
+the rest before/after the record (NULL at the edge of the records), ``new_before``/``new_after``: that rest is at least
 shift_boundary_rest_hours, i.e. the record starts/ends a *dienst* (art. 1:7 lid 1 onder c Atw).
 
 Overlapping records of one worker are an input error: they are added to the rejected rows (file, row, reason naming
@@ -17,7 +17,7 @@ the other rows) and left out of every Atw evaluation, like any rejected row (doc
 dienst (art. 1:7 lid 1 onder c; the policy's explanation "telling bij doorlopende diensten"). ``work``, ``night`` and
 ``brk`` are summed; ``pause`` = breaks + the gaps of at least atw.pauze min_part_minutes between its records;
 ``min_gap`` the shortest gap inside it (NULL for a one-record dienst); ``rest_before``/``rest_after`` the rests
-around it (NULL at the edge of the records); ``rn`` its number in the worker's sequence; ``is_night`` (more than
+around it (NULL at the edge of the records); ``is_night`` (more than
 night_shift_more_than_hours of work in the night window, art. 1:7 lid 1 onder d) and ``is_late`` (a night dienst
 ending after late_end_after, art. 5:8 lid 4); ``next_rest11_at``/``next_rest36_at``: the start of the first rest of at
 least daily_rest_hours / weekly_rest_hours that begins at or after this dienst's end (the records' end counts as an
@@ -41,44 +41,64 @@ ARB = "atw.arbeidstijd"
 NACHT = "atw.nachtdienst"
 
 
-def _raw(ctx: AuditContext) -> ir.Table:
-    """Shift records with their times in seconds, night work and week split (no sequence yet)."""
-    n = Norms(ctx)
+def _base(ctx: AuditContext) -> ir.Table:
+    """The shift records in seconds, narrow (what the sort per worker carries): instants, UTC offsets, break, day."""
     sh = ctx.table("shifts")
-    t = sh.select(
-        "worker_id", "employer_id", "shift_id", "_row",
-        s=instant_s(sh.start_at), e=instant_s(sh.end_at),
-        sl=wall_s(sh.start_at_local), el=wall_s(sh.end_at_local),
-        brk=(sh.break_minutes * 60).cast("int64"),
-    )
-    t = t.mutate(day=t.sl // DAY, off=t.sl - t.s, changes=(t.el - t.e) != (t.sl - t.s))
-    ws = n.value(NACHT, "night_window_start", t.day)
-    we = n.value(NACHT, "night_window_end", t.day)
+    s_ = instant_s(sh.start_at)
+    e_ = instant_s(sh.end_at)
+    off_s = wall_s(sh.start_at_local) - s_
+    return sh.select("worker_id", "employer_id", "_row", s=s_, e=e_, off_s=off_s.cast("int32"),
+                     off_e=(wall_s(sh.end_at_local) - e_).cast("int32"), brk=(sh.break_minutes * 60).cast("int32"),
+                     day=((s_ + off_s) // DAY).cast("int32"))
+
+
+def _derived(ctx: AuditContext, t: ir.Table) -> dict[str, ir.Value]:
+    """Worked time, night work (lower bound) and the week split of each record (see the module docstring)."""
+    n = Norms(ctx)
+    day = t.day.cast("int64")
+    changes = t.off_e != t.off_s
+    off = t.off_s.cast("int64")
+    ws = n.value(NACHT, "night_window_start", day)
+    we = n.value(NACHT, "night_window_end", day)
 
     def in_window(d: ir.IntegerValue) -> ir.IntegerValue:
-        lo = wall_to_instant(d * DAY + ws, t.off, t.changes)
-        hi = wall_to_instant(d * DAY + we, t.off, t.changes)
+        lo = wall_to_instant(d * DAY + ws, off, changes)
+        hi = wall_to_instant(d * DAY + we, off, changes)
         return ibis.greatest(ibis.least(t.e, hi) - ibis.greatest(t.s, lo), 0)
 
     # a record lasts at most 24 h (validated), so it meets the night windows of its start day and the next day only
-    night_clock = in_window(t.day) + in_window(t.day + 1)
-    wk = n.week_index(t.day)
-    boundary = wall_to_instant(n.week_first_day(wk + 1, t.day) * DAY, t.off, t.changes)
+    night_clock = in_window(day) + in_window(day + 1)
+    wk = n.week_index(day)
+    boundary = wall_to_instant(n.week_first_day(wk + 1, day) * DAY, off, changes)
     work = t.e - t.s - t.brk
     work1 = ibis.ifelse(t.e > boundary, (work * (boundary - t.s)) // (t.e - t.s), work)
-    return t.mutate(work=work, night=ibis.greatest(night_clock - t.brk, 0), wk=wk, work1=work1).drop("off")
+    # seconds within a day and week numbers fit in 32 bits: narrower columns, less memory at 50M records
+    return dict(work=work.cast("int32"), night=ibis.greatest(night_clock - t.brk, 0).cast("int32"),
+                wk=wk.cast("int32"), work1=work1.cast("int32"))
 
 
-def _with_sequence(t: ir.Table) -> ir.Table:
+def _sequenced(ctx: AuditContext, t: ir.Table, with_overlap: bool) -> ir.Table:
+    """The sequence per worker (one sort of the narrow columns): rests before and after, dienst boundaries; on the
+    raw records also ``overlap``: the record starts before the latest end so far, or ends after the next start.
+    Worked time, night work and the week split are computed after the sort (they need not travel through it)."""
+    n = Norms(ctx)
     w = ibis.window(group_by=t.worker_id, order_by=[t.s, t._row])
-    return t.mutate(prev_e=t.e.lag().over(w), next_s=t.s.lead().over(w), next_day=t.day.lead().over(w),
-                    max_e_before=t.e.max().over(ibis.window(group_by=t.worker_id, order_by=[t.s, t._row],
-                                                            rows=(None, -1))))
+    prev_e, next_s, next_day = t.e.lag().over(w), t.s.lead().over(w), t.day.lead().over(w)
+    extra = {}
+    if with_overlap:
+        before = t.e.max().over(ibis.window(group_by=t.worker_id, order_by=[t.s, t._row], rows=(None, -1)))
+        extra["overlap"] = ((t.s < before) | (t.e > next_s)).fill_null(False)
+    seq = t.mutate(
+        # a gap is at most the span of the records (int32 seconds: 68 years)
+        gap_before=(t.s - prev_e).cast("int32"), gap_after=(next_s - t.e).cast("int32"),
+        new_before=prev_e.isnull() | ((t.s - prev_e) >= n.seconds(ARB, "shift_boundary_rest_hours", t.day)),
+        new_after=next_s.isnull() | ((next_s - t.e) >= n.seconds(ARB, "shift_boundary_rest_hours", next_day)),
+        **extra)
+    return seq.mutate(**_derived(ctx, seq))
 
 
-def _records0(ctx: AuditContext) -> ir.Table:
-    t = _with_sequence(_raw(ctx))
-    return t.mutate(overlap=((t.s < t.max_e_before) | (t.e > t.next_s)).fill_null(False))
+def _records_all(ctx: AuditContext) -> ir.Table:
+    return _sequenced(ctx, _base(ctx), with_overlap=True)
 
 
 def _reject_overlaps(ctx: AuditContext, bad: pa.Table) -> None:
@@ -113,92 +133,102 @@ def _reject_overlaps(ctx: AuditContext, bad: pa.Table) -> None:
     load.rows_rejected += len(rows)
 
 
-def _records(ctx: AuditContext) -> ir.Table:
-    n = Norms(ctx)
-    r0 = ctx.cached("atw.records0", _records0)
-    bad = ctx.backend.to_pyarrow(
-        r0.filter(r0.overlap).join(ctx.table("shifts").select("_row", start_text=ctx.table("shifts").start_at.cast("string")), "_row")
-        .select("worker_id", "shift_id", "_row", "s", "e", "start_text").order_by(["worker_id", "s", "_row"]))
-    if bad.num_rows:
-        _reject_overlaps(ctx, bad)
-        keep = r0.filter(~r0.overlap).drop("prev_e", "next_s", "next_day", "max_e_before", "overlap")
-        t = _with_sequence(keep)
-    else:
-        t = r0
-    t = t.drop("max_e_before", "overlap")
-    gap_before = t.s - t.prev_e
-    gap_after = t.next_s - t.e
-    bound = n.seconds(ARB, "shift_boundary_rest_hours", t.day)
-    bound_next = n.seconds(ARB, "shift_boundary_rest_hours", t.next_day)
-    return t.mutate(
-        new_before=t.prev_e.isnull() | (gap_before >= bound),
-        new_after=t.next_s.isnull() | (gap_after >= bound_next),
-    ).drop("next_day")
+def _overlaps(ctx: AuditContext) -> ir.Table:
+    """The overlapping records (usually none), reported as rejected rows when this table is built."""
+    r = ctx.cached("atw.records_all", _records_all)
+    sh = ctx.table("shifts")
+    bad = r.filter(r.overlap).select("_row", "worker_id", "s", "e")
+    ids = sh.select(b_row="_row", shift_id="shift_id", start_text=sh.start_at.cast("string"))
+    bad = bad.join(ids, bad._row == ids.b_row).drop("b_row")
+    rows = ctx.backend.to_pyarrow(bad.order_by(["worker_id", "s", "_row"]))
+    if rows.num_rows:
+        _reject_overlaps(ctx, rows)
+    return bad.select("_row")
 
 
 def records(ctx: AuditContext) -> ir.Table:
-    return ctx.cached("atw.records", _records)
+    """atw.records (see the module docstring): one sorted pass over the shifts; a second one only where records
+    overlap, over the records that remain."""
+    r = ctx.cached("atw.records_all", _records_all)
+    ov = ctx.cached("atw.overlaps", _overlaps)
+    if ctx.backend.execute(ov.count()) == 0:
+        return r
+    return ctx.cached("atw.records", lambda c: _sequenced(
+        c, r.filter(~r.overlap).select("worker_id", "employer_id", "_row", "s", "e", "off_s", "off_e", "brk", "day"),
+        with_overlap=False).mutate(overlap=ibis.literal(False)))
 
 
-def _dienst(ctx: AuditContext) -> ir.Table:
+def _multi(ctx: AuditContext) -> ir.Table:
+    """Diensten of several records (usually few), aggregated once."""
     n = Norms(ctx)
     r = records(ctx)
-    single = r.filter(r.new_before & r.new_after).select(
-        "worker_id", "employer_id", first_row=r._row, last_row=r._row, rows_txt=ibis.null("string"),
-        n_records=ibis.literal(1, type="int64"), s=r.s, e=r.e, sl=r.sl, el=r.el, day=r.day, wk=r.wk, brk=r.brk,
-        work=r.work, night=r.night, pause=r.brk, min_gap=ibis.null("int64"), rest_before=r.s - r.prev_e,
-        rest_after=r.next_s - r.e)
     m = r.filter(~(r.new_before & r.new_after))
     m = m.mutate(dienst_no=m.new_before.cast("int64").cumsum().over(
         ibis.window(group_by=m.worker_id, order_by=[m.s, m._row], rows=(None, 0))))
-    gap = m.s - m.prev_e
-    inner_gap = ibis.ifelse(m.new_before, ibis.null("int64"), gap)
+    inner_gap = ibis.ifelse(m.new_before, ibis.null("int32"), m.gap_before)
     min_part = n.value("atw.pauze", "min_part_minutes", m.day, units=60)
-    multi = m.group_by(["worker_id", "dienst_no"]).aggregate(
-        employer_id=m.employer_id.first(order_by=m.s),
-        first_row=m._row.first(order_by=m.s), last_row=m._row.last(order_by=m.s),
-        rows_txt=m._row.cast("string").group_concat(", ", order_by=m.s),
-        n_records=m._row.count(),
-        s=m.s.min(), e=m.e.max(), sl=m.sl.first(order_by=m.s), el=m.el.last(order_by=m.s),
-        day=m.day.first(order_by=m.s), wk=m.wk.first(order_by=m.s), brk=m.brk.sum(),
-        work=m.work.sum(), night=m.night.sum(),
-        pause=m.brk.sum() + ibis.ifelse(inner_gap >= min_part, inner_gap, 0).sum(),
-        min_gap=inner_gap.min(),
-        rest_before=(m.s - m.prev_e).first(order_by=m.s), rest_after=(m.next_s - m.e).last(order_by=m.s),
+
+    def first(c: ir.Column) -> ir.Scalar:
+        return c.first(order_by=[m.s, m._row], include_null=True)
+
+    def last(c: ir.Column) -> ir.Scalar:
+        return c.last(order_by=[m.s, m._row], include_null=True)
+
+    return m.group_by(["worker_id", "dienst_no"]).aggregate(
+        employer_id=first(m.employer_id), first_row=first(m._row),
+        rows_txt=m._row.cast("string").group_concat(", ", order_by=[m.s, m._row]),
+        n_records=m._row.count().cast("int32"), s=m.s.min(), e=m.e.max(), off_s=first(m.off_s),
+        off_e=last(m.off_e), day=first(m.day), wk=first(m.wk), work=m.work.sum().cast("int32"),
+        night=m.night.sum().cast("int32"),
+        pause=(m.brk.sum() + ibis.ifelse(inner_gap >= min_part, inner_gap, 0).sum()).cast("int32"),
+        min_gap=inner_gap.min(), rest_before=first(m.gap_before), rest_after=last(m.gap_after),
     ).drop("dienst_no")
-    d = single.union(multi.select(*single.columns))
-    is_night = d.night > n.seconds(NACHT, "night_shift_more_than_hours_in_window", d.day)
-    end_day = d.el // DAY
-    is_late = is_night & ((d.el - end_day * DAY) > n.value(NACHT, "late_end_after", end_day))
-    d = d.mutate(is_night=is_night, is_late=is_late)
-    w = ibis.window(group_by=d.worker_id, order_by=d.s)
-    following = ibis.window(group_by=d.worker_id, order_by=d.s, rows=(0, None))
-    r11 = n.seconds("atw.dagelijkse_rust", "daily_rest_hours", d.day)
-    r36 = n.seconds("atw.wekelijkse_rust", "weekly_rest_hours", d.day)
-    open_rest = d.rest_after.isnull()
-    return d.mutate(
-        rn=ibis.row_number().over(w),
-        prev_day=d.day.lag().over(w),
-        prev_night=d.is_night.lag().over(w),
-        next_rest11_at=ibis.ifelse(open_rest | (d.rest_after >= r11), d.e, ibis.null("int64")).min().over(following),
-        next_rest36_at=ibis.ifelse(open_rest | (d.rest_after >= r36), d.e, ibis.null("int64")).min().over(following),
-    )
 
 
 def dienst(ctx: AuditContext) -> ir.Table:
-    return ctx.cached("atw.dienst", _dienst)
+    """atw.dienst (see the module docstring): the one-record diensten straight from atw.records (not copied) and the
+    others from a small materialised table. ``sl``/``el``: wall-clock start and end."""
+    n = Norms(ctx)
+    r = records(ctx)
+    single = r.filter(r.new_before & r.new_after).select(
+        "worker_id", "employer_id", first_row=r._row, rows_txt=ibis.null("string"),
+        n_records=ibis.literal(1, type="int32"), s=r.s, e=r.e, off_s=r.off_s, off_e=r.off_e, day=r.day, wk=r.wk,
+        work=r.work, night=r.night, pause=r.brk, min_gap=ibis.null("int32"), rest_before=r.gap_before,
+        rest_after=r.gap_after)
+    multi = ctx.cached("atw.dienst_multi", _multi)
+    d = single.union(multi.select(*single.columns))
+    d = d.mutate(sl=d.s + d.off_s.cast("int64"), el=d.e + d.off_e.cast("int64"))
+    is_night = d.night > n.seconds(NACHT, "night_shift_more_than_hours_in_window", d.day)
+    end_day = d.el // DAY
+    is_late = is_night & ((d.el - end_day * DAY) > n.value(NACHT, "late_end_after", end_day))
+    return d.mutate(is_night=is_night, is_late=is_late)
+
+
+def _night_sequence(ctx: AuditContext) -> ir.Table:
+    d = dienst(ctx)
+    workers = d.filter(d.is_night).select(nw="worker_id").distinct()
+    d = d.join(workers, d.worker_id == workers.nw).select(
+        "worker_id", "employer_id", "first_row", "rows_txt", "s", "e", "sl", "el", "day", "is_night", "rest_after")
+    w = ibis.window(group_by=d.worker_id, order_by=d.s)
+    return d.mutate(prev_day=d.day.lag().over(w), prev_night=d.is_night.lag().over(w))
+
+
+def night_sequence(ctx: AuditContext) -> ir.Table:
+    """The diensten of workers with at least one night dienst, with ``prev_day``/``prev_night``: the start day and
+    night flag of the previous dienst (for the series rules of art. 5:8 lid 5-7)."""
+    return ctx.cached("atw.night_sequence", _night_sequence)
 
 
 def _week(ctx: AuditContext) -> ir.Table:
     r = records(ctx)
     d = dienst(ctx)
     zero = ibis.literal(0, type="int64")
-    part1 = r.select("worker_id", wk=r.wk, work=r.work1, nights=zero, lates=zero)
+    part1 = r.select("worker_id", wk=r.wk.cast("int64"), work=r.work1.cast("int64"), nights=zero, lates=zero)
     crossing = r.filter(r.work1 != r.work)
-    part2 = crossing.select("worker_id", wk=crossing.wk + 1, work=crossing.work - crossing.work1, nights=zero,
-                            lates=zero)
-    counts = d.filter(d.is_night).select("worker_id", wk=d.wk, work=zero, nights=ibis.literal(1, type="int64"),
-                                         lates=d.is_late.cast("int64"))
+    part2 = crossing.select("worker_id", wk=(crossing.wk + 1).cast("int64"),
+                            work=(crossing.work - crossing.work1).cast("int64"), nights=zero, lates=zero)
+    counts = d.filter(d.is_night).select("worker_id", wk=d.wk.cast("int64"), work=zero,
+                                         nights=ibis.literal(1, type="int64"), lates=d.is_late.cast("int64"))
     u = part1.union(part2).union(counts)
     wk = u.group_by(["worker_id", "wk"]).aggregate(work=u.work.sum(), nights=u.nights.sum(), lates=u.lates.sum())
 

@@ -70,21 +70,24 @@ def wall_to_instant(wall: ir.IntegerValue, offset: ir.IntegerValue, offset_chang
 
 
 def day_to_date(day: ir.IntegerValue) -> ir.DateValue:
-    return _make_timestamp(day * DAY * 1_000_000).date()
+    return _make_timestamp(day.cast("int64") * (DAY * 1_000_000)).date()
 
 
 def wall_text(wall: ir.IntegerValue) -> ir.StringValue:
     """'YYYY-MM-DD HH:MM' of a wall-clock second."""
-    return _make_timestamp(wall * 1_000_000).strftime("%Y-%m-%d %H:%M")
+    return _make_timestamp(wall.cast("int64") * 1_000_000).strftime("%Y-%m-%d %H:%M")
+
+
+@ibis.udf.scalar.builtin(name="printf")
+def _printf(fmt: dtypes.string, a: dtypes.int64, b: dtypes.int64, c: dtypes.string) -> dtypes.string:  # type: ignore[empty-body]
+    ...
 
 
 def hm(sec: ir.IntegerValue) -> ir.StringValue:
     """A duration in seconds as 'H:MM' (':SS' added when not whole minutes)."""
     sec = sec.cast("int64")
-    mins = ((sec % HOUR) // 60).cast("string").lpad(2, "0")
-    secs = (sec % 60).cast("string").lpad(2, "0")
-    base = (sec // HOUR).cast("string") + ":" + mins
-    return ibis.ifelse(sec % 60 == 0, base, base + ":" + secs)
+    secs = ibis.ifelse(sec % 60 == 0, "", _printf(":%02d", sec % 60, 0, ""))
+    return _printf("%d:%02d%s", sec // HOUR, (sec % HOUR) // 60, secs)
 
 
 def hours(sec: ir.IntegerValue, *, up: bool) -> ir.NumericValue:
@@ -144,11 +147,11 @@ class Norms:
             return ibis.null("int64")
         return ibis.cases(*branches, else_=ibis.null("int64"))
 
-    def constant(self, pid: str, field: str, units: int = 1) -> int:
+    def constant(self, pid: str, field: str | None, units: int = 1) -> int:
         """A value that sets the *shape* of a computation (a window length in weeks), so it must be one number over
         the whole timeline; a dated change would need a window per interval (not implemented: raises)."""
-        vals = {_scaled(val[field], units, f"{pid}.{field}") for _, _, val, _ in self._intervals(pid)
-                if val and val.get(field) is not None}
+        vals = {_scaled(val if field is None else val[field], units, f"{pid}.{field}")
+                for _, _, val, _ in self._intervals(pid) if val is not None and (field is None or val.get(field) is not None)}
         if len(vals) != 1:
             raise ValueError(f"{pid}.{field}: expected one value over the whole timeline, found {sorted(vals)}")
         return vals.pop()
