@@ -61,6 +61,7 @@ def generate(folder: Path, shifts: int) -> float:
     n_workers = -(-shifts // SHIFTS_PER_WORKER)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     con.execute(GEN_MACROS)
     pq = "(FORMAT parquet, COMPRESSION zstd)"
     con.execute(f"""COPY (SELECT CAST(10000000 + e AS VARCHAR) AS employer_id, 'werkgever' AS role,
@@ -174,6 +175,7 @@ def child_sql(folder: Path) -> dict:
     t0 = time.perf_counter()
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     (n,) = con.execute(hand_sql(folder).format(weeks_1=weeks - 1, limit_s=int(hours * 3600 * weeks))).fetchone()
     return {"wall_s": time.perf_counter() - t0, "avg16_workers": n, "own_peak_bytes": _own_peak_bytes()}
 

@@ -198,3 +198,19 @@ def test_lender_duty_to_report_only_with_the_bill(tmp_path):
     assert [(f[0], f[1]) for f in found(r, "arbowet")] == [("arbowet.lender_not_reported", LENDER)]
     status = {f["rule_id"]: f["status"] for f in r.findings.to_pylist()}
     assert status["arbowet.lender_not_reported"] == "proposed"
+
+
+def test_hiring_limit_interruption_rule_when_a_scenario_sets_it(tmp_path):
+    """No interruption rule is confirmed (off by default: placements add up, see above). A scenario that sets a reset
+    after a 6-month gap restarts the count: 18 months, a 6-month gap, 24 months → no finding."""
+    f = tmp_path / "gap.yaml"
+    f.write_text("name: limit with 6-month reset\nenable_rules: [waadi.hiring_limit]\nparameters:\n"
+                 "  waadi.inleentermijn:\n    2020-01-01: {value: '36', status: proposed, confidence: secondary, "
+                 "source: 'Kamerbrief 2024-12-19', url: 'https://www.tweedekamer.nl'}\n"
+                 "  waadi.inleentermijn_onderbreking:\n    2020-01-01: {value: '6', status: proposed, "
+                 "confidence: unconfirmed, source: 'what-if', url: 'https://www.tweedekamer.nl'}\n")
+    adms = [adm("waadi_registration", "2012-07-01")]
+    places = [pl("2021-01-01", "2022-06-30"), pl("2023-01-01", "2024-12-31", pid="PL2")]
+    assert found(run_audit(setup(tmp_path / "a", places, adms), scenario=Scenario.load(f)), "waadi.hiring") == []
+    places = [pl("2021-01-01", "2022-06-30"), pl("2022-11-01", "2024-12-31", pid="PL2")]  # 4-month gap: no reset
+    assert len(found(run_audit(setup(tmp_path / "b", places, adms), scenario=Scenario.load(f)), "waadi.hiring")) == 1

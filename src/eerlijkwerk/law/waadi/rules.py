@@ -129,7 +129,8 @@ def hiring_limit(ctx: AuditContext) -> ir.Table:
     the number of days in the maximum term (waadi.inleentermijn months) counted from that first day, so a
     continuous placement exceeds it on the day after the same date 36 months later (leap years included). The open
     regime (waadi.inleentermijn_open_regime) and an interruption rule (waadi.inleentermijn_onderbreking) apply
-    only when a scenario sets them; none is confirmed. Status: proposed (bill announced)."""
+    only when a scenario sets them; none is confirmed. With an interruption rule of N months, a gap of at least N
+    months between two placement days starts the count again. Status: proposed (bill announced)."""
     terms = [iv for iv in ctx.params.timeline("waadi.inleentermijn") if iv.value is not None]
     days = ctx.cached("waadi.placement_days", placement_days)
     if not terms:
@@ -140,9 +141,19 @@ def hiring_limit(ctx: AuditContext) -> ir.Table:
         c = ctx.table("contracts")
         indefinite = c.filter(c.contract_type == "onbepaalde_tijd").select(c_w="worker_id")
         d = d.anti_join(indefinite, d.worker_id == indefinite.c_w)
-    first = d.group_by(["worker_id", "inlener_id"]).aggregate(first_day=d.day.min())
-    d = d.join(first, ["worker_id", "inlener_id"])
-    d = d.mutate(n=ibis.row_number().over(group_by=[d.worker_id, d.inlener_id], order_by=d.day) + 1)
+    # an interruption of at least `gap` months starts the count again (only when a scenario sets the rule)
+    gap_rule = [iv for iv in ctx.params.timeline("waadi.inleentermijn_onderbreking") if iv.value is not None]
+    by = ["worker_id", "inlener_id"]
+    if gap_rule:
+        gap = int(gap_rule[-1].value)
+        prev = d.day.lag().over(ibis.window(group_by=by, order_by="day"))
+        d = d.mutate(new_run=(prev.isnull() | (d.day >= prev + ibis.interval(months=gap))).cast("int64"))
+        d = d.mutate(run=d.new_run.sum().over(ibis.window(group_by=by, order_by="day", preceding=None, following=0)))
+    else:
+        d = d.mutate(run=ibis.literal(1, type="int64"))
+    first = d.group_by(["worker_id", "inlener_id", "run"]).aggregate(first_day=d.day.min())
+    d = d.join(first, ["worker_id", "inlener_id", "run"])
+    d = d.mutate(n=ibis.row_number().over(group_by=[d.worker_id, d.inlener_id, d.run], order_by=d.day) + 1)
     parts = []
     for iv in terms:  # the term in force on the day the limit is passed
         term = int(iv.value)
