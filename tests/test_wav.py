@@ -181,7 +181,7 @@ def test_kennismigrant_salary_criterion_per_month(tmp_path, month, category, cri
     assert [(x["payslip_id"], x["threshold"], x["shortfall"]) for x in f] == [("P2", Decimal(criterion), Decimal("0.01"))]
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(start=st.dates(dt.date(2022, 1, 1), dt.date(2026, 5, 1)), length=st.integers(1, 200),
        work_offset=st.integers(0, 199), raise_pay=st.integers(0, 100000))
 def test_properties(tmp_path_factory, start, length, work_offset, raise_pay):

@@ -39,7 +39,12 @@ class AuditContext:
         """Build an intermediate table once per audit and keep it materialised in DuckDB (shared by several rules)."""
         if name not in self._cache:
             tname = "x_" + name.replace(".", "_")
-            self.backend.create_table(tname, build(self), temp=True)
+            expr = build(self)
+            try:  # plain CREATE TABLE AS: Ibis's create_table writes the data twice
+                self.backend._run_pre_execute_hooks(expr)  # registers the in-memory parameter tables
+                self.records.con.execute(f'CREATE TEMP TABLE "{tname}" AS {self.backend.compile(expr)}')
+            except AttributeError:  # another Ibis version: the public route
+                self.backend.create_table(tname, expr, temp=True)
             self._cache[name] = self.backend.table(tname)
         return self._cache[name]
 

@@ -5,6 +5,8 @@ See docs/atw.md: the rules, their articles, how windows are evaluated, DST, and 
 """
 
 TITLE = "Working time (Arbeidstijdenwet)"
+#: rules run only when at least one of these tables has rows
+REQUIRES_TABLES = ("shifts",)
 STATUTES = ("Atw",)
 
 from eerlijkwerk.law.atw import fines, rules  # noqa: E402,F401  (registers the rules)

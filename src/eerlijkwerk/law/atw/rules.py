@@ -99,9 +99,9 @@ def _episodes(t: ir.Table, at: str, gap: int | ir.IntegerValue) -> ir.Table:
 def _rests_within(anchors: ir.Table, rests: ir.Table, horizons: list[str], parts_min: str | None = None) -> ir.Table:
     """For every anchor row (key ``aid``, ``worker_id``, start ``a_s``) and every horizon column H (seconds; the
     largest last): ``longest_<H>`` = the longest uninterrupted rest inside [a_s, a_s + H) (``at_<H>``: where it
-    starts, for the first horizon). ``rests``: worker_id,
-    r_at (start of the rest = end of a record or dienst), r_len (NULL = open: no later record). With ``parts_min``
-    (a column), ``parts`` = the total of the rests of at least that length inside the largest horizon."""
+    starts, for the first horizon). ``rests``: worker_id, r_at (start of the rest = end of a record or dienst),
+    r_len (NULL = open: no later record), optionally r_wall (r_at on the wall clock). With ``parts_min`` (a column),
+    ``parts`` = the total of the rests of at least that length inside the largest horizon."""
     r = rests.rename(r_worker="worker_id")
     big = horizons[-1]
     j = anchors.join(r, [anchors.worker_id == r.r_worker, r.r_at >= anchors.a_s, r.r_at < anchors.a_s + anchors[big]])
