@@ -24,6 +24,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_wml.py
+	$(BIN)/python bench/bench_atw.py
 
 clean:
 	rm -rf $(VENV) demo-records demo-report bench/data
