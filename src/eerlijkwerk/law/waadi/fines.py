@@ -39,14 +39,16 @@ def compute_fines(ctx: AuditContext, findings: pa.Table) -> list[dict[str, Any]]
                     if n >= b["from_workers"] and (b["to_workers"] is None or n <= b["to_workers"]))
         fb.start(f"norm amount: {n} worker(s) ({band['from_workers']}–{band['to_workers'] or '…'})", band["amount"],
                  entry)
-        prior = [p for p in priors.within(r["employer_id"], "waadi", date, 5, irrevocable=True)]
+        window = entry.value.get("repeat_window_years")
+        prior = priors.within(r["employer_id"], "waadi", date, int(window), irrevocable=True) if window else []
         factors = entry.value.get("repeat_factors") or {}
         if len(prior) >= 2 and factors.get("third"):
             fb.times("third offence", factors["third"], entry, note=", ".join(p["violation_id"] for p in prior))
         elif prior and factors.get("second"):
             fb.times("second offence", factors["second"], entry, note=prior[0]["violation_id"])
         else:
-            fb.note("repeat offence", "no prior irrevocable Waadi fine within 5 years in the records", entry)
+            fb.note("repeat offence", f"no prior irrevocable Waadi fine within {window} years in the records"
+                    if window else "no repeat window in the policy values: not applied", entry)
         form = emp.get(r["employer_id"], {}).get("legal_form")
         if role == "hirer" and form in ("natural_person", "private_household") and entry.value.get("natural_person_hirer_factor"):
             fb.times("hirer is a natural person", entry.value["natural_person_hirer_factor"], entry)

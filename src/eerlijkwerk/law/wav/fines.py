@@ -71,7 +71,9 @@ def compute_fines(ctx: AuditContext, findings: pa.Table) -> list[dict[str, Any]]
             seen = []  # situations the records show; applied only when the inspector records them (case A4)
             if "three_or_more_foreign_nationals" in agg.value["situations"] and n_foreign >= 3:
                 seen.append(f"three_or_more_foreign_nationals ({n_foreign} at this employer)")
-            if "prior_violation_5y" in agg.value["situations"] and priors.within(employer, "wav", date, 5, irrevocable=False):
+            window = agg.value.get("prior_violation_window_years")
+            if ("prior_violation_5y" in agg.value["situations"] and window
+                    and priors.within(employer, "wav", date, int(window), irrevocable=False)):
                 seen.append("prior_violation_5y")
             if recorded:
                 fb.times(f"aggravation +{agg.value['percent']}% (once)", 1 + Decimal(agg.value["percent"]) / 100, agg,
