@@ -4,7 +4,6 @@ whole-file problems are clear errors, never tracebacks."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -15,7 +14,7 @@ from typer.testing import CliRunner
 from eerlijkwerk.cli import app
 from eerlijkwerk.engine.run import run_audit
 from eerlijkwerk.records.reader import Mapping, RecordsError, load_records
-from tests.helpers import records, write_table
+from tests.helpers import records
 
 GOOD = {"period_start": "2025-01-06", "period_end": "2025-01-12", "hours_worked": "40", "gross_wage": "600.00",
         "holiday_allowance": "48"}

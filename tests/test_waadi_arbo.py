@@ -9,7 +9,6 @@ Waadi); Arbo categories and size percentages (BWBR0032326).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from pathlib import Path
 

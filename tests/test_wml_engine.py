@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from fractions import Fraction
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -42,7 +42,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable
 
-from eerlijkwerk.demo import ADULT_AGE, CENT, DEFAULT_WORKERS, WINDOW_END, WINDOW_START, Law, age_on
+from eerlijkwerk.demo import ADULT_AGE, CENT, _fmt, DEFAULT_WORKERS, WINDOW_START, Law, age_on
 
 # --- the law, as published (independent of the engine's parameter handling) ------------------------------------
 
@@ -133,18 +133,6 @@ def _write(path: Path, header: list[str], rows: Iterable[dict[str, Any]]) -> Non
         wr.writerow(header)
         for r in rows:
             wr.writerow([_fmt(r.get(k)) for k in header])
-
-
-def _fmt(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, Decimal):
-        return str(v.quantize(CENT))
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return str(v)
 
 
 def _weighted(rng: random.Random, items: list[tuple[Any, int]]) -> Any:

@@ -144,7 +144,6 @@ def add_shifts(out_dir: Path, seed: int = 2026) -> dict:
     full = [x for x in agency if len(hours[x]) == WEEKS]
     rng.shuffle(full)
     chosen: dict[str, list[str]] = {}
-    i = 0
     for kind, n in list(PLANT.items()) + [(k, 1) for k in LONG]:
         pool = [x for x in full if x not in placed] if kind == "atw.records_missing" else full
         chosen[kind] = [x for x in pool if not any(x in v for v in chosen.values())][:n]

@@ -12,13 +12,12 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from eerlijkwerk.engine.scenario import Scenario
-from eerlijkwerk.params import Confidence, ParameterError, ParameterSet
+from eerlijkwerk.params import ParameterError, ParameterSet
 from eerlijkwerk.records.reader import Records
 
 #: An open valid_to in interval tables (the value holds until a later one is set).
 OPEN_END = dt.date(9999, 12, 31)
 
-CONFIDENCE_RANK = {Confidence.CONFIRMED.value: 0, Confidence.SECONDARY.value: 1, Confidence.UNCONFIRMED.value: 2}
 
 
 @dataclass

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import json
 import secrets
 import time
@@ -27,7 +26,7 @@ from eerlijkwerk.engine.context import AuditContext
 from eerlijkwerk.engine.rules import FINDING_COLUMNS, RULES, Rule, conform
 from eerlijkwerk.engine.scenario import Scenario
 from eerlijkwerk.params import ParameterSet, Status
-from eerlijkwerk.records.reader import Mapping, Records, load_records
+from eerlijkwerk.records.reader import Mapping, load_records
 
 Progress = Callable[[str, int, int], None]
 
@@ -117,12 +116,12 @@ def explanation_expr(t: ir.Table, template: str) -> ir.StringValue:
     import string
 
     out = ibis.literal("")
-    for text, field, _spec, _conv in string.Formatter().parse(template):
+    for text, name, _spec, _conv in string.Formatter().parse(template):
         if text:
             out = out + ibis.literal(text)
-        if field is None:
+        if name is None:
             continue
-        col = t[field]
+        col = t[name]
         if col.type().is_date():
             txt = col.strftime("%Y-%m-%d")
         else:

@@ -6,7 +6,7 @@ that name the row, the column and the reason. Law packages add their own tables 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 

@@ -417,7 +417,6 @@ def night_shift_too_long(ctx: AuditContext) -> ir.Table:
     n = Norms(ctx)
     d = dienst(ctx)
     mx = n.seconds(NACHT, "max_night_shift_hours", d.day)
-    ext = n.seconds(NACHT, "extended_night_shift_max_hours", d.day)
     e = d.filter(d.is_night & (d.work > mx))
     e = e.mutate(extended=e.work <= n.seconds(NACHT, "extended_night_shift_max_hours", e.day))
     x = e.filter(e.extended)
@@ -543,7 +542,6 @@ def rest_after_night_series(ctx: AuditContext) -> ir.Table:
     """A run of at least series_min_night_shifts night diensten on consecutive days, each directly following the
     previous one, followed by a rest shorter than rest_after_series_hours."""
     n = Norms(ctx)
-    d = dienst(ctx)
     nd = night_sequence(ctx)
     nd = nd.filter(nd.is_night)
     cont = nd.prev_night.fill_null(False) & ((nd.day - nd.prev_day) <= 1)
@@ -574,7 +572,6 @@ def consecutive_shifts_with_night(ctx: AuditContext) -> ir.Table:
     more than max_consecutive_shifts_with_night diensten (lid 6, deviable by collective agreement, not an offence
     under art. 10:1) or more than max_consecutive_shifts_with_night_outer_limit (lid 7, an offence)."""
     n = Norms(ctx)
-    d = dienst(ctx)
     sub = night_sequence(ctx)
     sub = _series(sub, sub.prev_day.isnull() | ((sub.day - sub.prev_day) > 1))
     g = sub.group_by(["worker_id", "series"]).aggregate(

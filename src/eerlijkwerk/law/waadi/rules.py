@@ -14,7 +14,6 @@ import datetime as dt
 
 import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
 
 from eerlijkwerk.engine.context import OPEN_END, AuditContext
 from eerlijkwerk.engine.rules import rule

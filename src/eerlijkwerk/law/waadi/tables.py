@@ -1,6 +1,6 @@
 """Input tables of the lender's admission: Waadi registration and Wtta admission (docs/input-format.md)."""
 
-from eerlijkwerk.records.schema import Column, Kind, Reference, RowCheck, TableSpec, register_table
+from eerlijkwerk.records.schema import Column, Kind, RowCheck, TableSpec, register_table
 
 ADMISSIONS = register_table(
     TableSpec(

@@ -16,7 +16,6 @@ import math
 from fractions import Fraction
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
 
 import pyarrow as pa
 

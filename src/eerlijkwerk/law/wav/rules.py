@@ -19,7 +19,6 @@ Source: art. 1, 2, 3, 4 Wav; art. 4.6 Besluit uitvoering Wav 2022; https://wette
 
 from __future__ import annotations
 
-import datetime as dt
 
 import ibis
 import ibis.expr.types as ir
