@@ -16,7 +16,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+
+
+@ibis.udf.scalar.builtin(name="divide")
+def _int_divide(a: dt.Int64, b: dt.Int64) -> dt.Int64:
+    """DuckDB's integer division (``a // b`` on integers, exact also on HUGEINT). Ibis compiles ``//`` to
+    FLOOR(a / b) through DOUBLE, which is inexact beyond 2^53."""
 
 
 def to_units(x: ir.NumericValue, units: int = 100) -> ir.IntegerValue:
@@ -31,12 +38,12 @@ def cents_to_eur(cents: ir.IntegerValue) -> ir.NumericValue:
 
 def div_ceil(a: ir.IntegerValue, b: ir.IntegerValue) -> ir.IntegerValue:
     """⌈a / b⌉ for a >= 0, b > 0: an amount owed, as the smallest whole-cent payment that discharges it."""
-    return (a + b - 1) // b
+    return _int_divide(a + b - 1, b)
 
 
 def div_floor(a: ir.IntegerValue, b: ir.IntegerValue) -> ir.IntegerValue:
     """⌊a / b⌋ for a >= 0, b > 0: a limit, as the largest whole-cent amount that stays within it."""
-    return a // b
+    return _int_divide(a, b)
 
 
 def is_leap(year: ir.IntegerValue) -> ir.BooleanValue:

@@ -177,24 +177,27 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
         parts.append(t)
     if progress:
         progress("done", len(rules_run), len(rules_run))
+    timings["rules_s"] = time.perf_counter() - t1  # compiling every rule, incl. the shared tables they materialise
     union = parts[0]
     for p in parts[1:]:
         union = union.union(p)
-    ctx.backend.create_table("findings_raw", union, temp=True)
+    ctx.backend._run_pre_execute_hooks(union)  # registers the in-memory parameter tables the rules read
     con = records.con
+    con.execute(f"CREATE OR REPLACE TEMP TABLE findings_raw AS {ctx.backend.compile(union)}")
     keep = [c for c in FINDING_COLUMNS if c != "worker_id"]
-    findings = con.sql(
-        "SELECT 'F' || lpad(CAST(row_number() OVER (ORDER BY rule_id, employer_id, worker_id, period_start, "
-        "payslip_id, evidence) AS VARCHAR), 7, '0') AS finding_id, rule_id, employer_id, "
-        f"{pseudo.sql('worker_id')} AS worker_ref, {', '.join(c for c in keep if c != 'employer_id')}, statute, "
-        "article, citation, url, status, title, explanation, worker_id AS _worker_id "
-        "FROM findings_raw ORDER BY rule_id, employer_id, worker_id, period_start, payslip_id, evidence"
-    ).to_arrow_table()
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE audit_findings AS SELECT 'F' || lpad(CAST(row_number() OVER (ORDER BY rule_id, "
+        "employer_id, worker_id, period_start, payslip_id, evidence) AS VARCHAR), 7, '0') AS finding_id, rule_id, "
+        f"employer_id, {pseudo.sql('worker_id')} AS worker_ref, {', '.join(c for c in keep if c != 'employer_id')}, "
+        "statute, article, citation, url, status, title, explanation, worker_id AS _worker_id "
+        "FROM findings_raw ORDER BY rule_id, employer_id, worker_id, period_start, payslip_id, evidence")
+    con.execute("DROP TABLE findings_raw")
     timings["evaluate_s"] = time.perf_counter() - t1
+    timings["findings_s"] = timings["evaluate_s"] - timings["rules_s"]
 
     t2 = time.perf_counter()
-    fines, fine_ids = _fines(ctx, findings)
-    findings = findings.append_column("fine_id", pa.array(fine_ids, type=pa.string()))
+    findings, fines = _fines(ctx, "audit_findings")
+    timings["fines_s"] = time.perf_counter() - t2
     evaluation_sql, evaluation_counts = _evaluations(ctx, pseudo)
     extra: dict[str, pa.Table] = {}
     notes: list[str] = []
@@ -228,50 +231,97 @@ def _private_rejects(rejects: pa.Table, pseudo: Pseudonymiser) -> pa.Table:
     return rejects.set_column(rejects.schema.get_field_index("value"), "value", pa.array(safe, pa.string()))
 
 
-def _fines(ctx: AuditContext, findings: pa.Table) -> tuple[pa.Table, list[str | None]]:
-    """Every statute's fine policy prices its findings; returns the fines and, per finding, the fine it belongs to."""
-    fine_rows: list[dict[str, Any]] = []
-    fine_of: dict[str, str] = {}
-    presumed = dict(zip(findings.column("finding_id").to_pylist(), findings.column("presumption").to_pylist()))
+FINE_SCHEMA = pa.schema([
+    ("fine_id", pa.string()), ("employer_id", pa.string()), ("worker_ref", pa.string()), ("rule_id", pa.string()),
+    ("citation", pa.string()), ("policy", pa.string()), ("policy_url", pa.string()), ("violation_date", pa.date32()),
+    ("outcome", pa.string()), ("norm_amount", pa.decimal128(14, 2)), ("amount", pa.decimal128(14, 2)),
+    ("steps", pa.string()), ("confidence", pa.string()), ("findings", pa.int64()), ("presumption", pa.bool_()),
+])
+_PART_SCHEMA = pa.schema([f for f in FINE_SCHEMA if f.name not in ("fine_id", "findings", "presumption")]
+                         + [("finding_ids", pa.list_(pa.string()))])
+
+
+def _fines(ctx: AuditContext, findings: str) -> tuple[pa.Table, pa.Table]:
+    """Every statute's fine policy prices its findings (table ``findings`` in DuckDB). A statute's ``fines`` module
+    gives either ``fines_sql(ctx, findings) -> [SQL]`` (priced in DuckDB: for offences with very many fines) or
+    ``compute_fines(ctx, findings: pa.Table) -> [dict]`` (Python, with engine/fines.py FineBuilder). Returns the
+    findings (with ``fine_id``: the fine each belongs to) and the fines, both as Arrow tables."""
+    con = ctx.records.con
+    parts: list[str] = []
+    arrow: pa.Table | None = None
     for pkg in law.statute_packages():
         fines_mod = getattr(pkg, "fines", None)
         if fines_mod is None:
             continue
-        for fine in fines_mod.compute_fines(ctx, findings):
-            fine["fine_id"] = f"B{len(fine_rows) + 1:06d}"
-            ids = fine.pop("finding_ids")
-            # a fine that rests only on presumed findings is shown apart: due only if the facts are proven
-            fine["presumption"] = bool(ids) and all(presumed.get(fid) for fid in ids)
-            for fid in ids:
-                fine_of[fid] = fine["fine_id"]
-            fine_rows.append(fine)
-    ids = [fine_of.get(f) for f in findings.column("finding_id").to_pylist()]
-    schema = pa.schema([
-        ("fine_id", pa.string()), ("employer_id", pa.string()), ("worker_ref", pa.string()), ("rule_id", pa.string()),
-        ("citation", pa.string()), ("policy", pa.string()), ("policy_url", pa.string()), ("violation_date", pa.date32()),
-        ("outcome", pa.string()), ("norm_amount", pa.decimal128(14, 2)), ("amount", pa.decimal128(14, 2)),
-        ("steps", pa.string()), ("confidence", pa.string()), ("findings", pa.int64()), ("presumption", pa.bool_()),
-    ])
-    cols = {name: [row.get(name) for row in fine_rows] for name in schema.names}
-    cols["steps"] = [json.dumps(s, default=str, ensure_ascii=False) for s in cols["steps"]]
-    return pa.table(cols, schema=schema), ids
+        if hasattr(fines_mod, "fines_sql"):
+            parts += [f"SELECT {len(parts)} AS part, employer_id, worker_ref, rule_id, citation, policy, policy_url, "
+                      f"violation_date, outcome, norm_amount, amount, steps, confidence, finding_ids FROM ({q})"
+                      for q in fines_mod.fines_sql(ctx, findings)]
+            continue
+        prefix = pkg.__name__.rsplit(".", 1)[-1] + "."
+        rule_ids = [r for r in RULES if RULES[r].func.__module__.startswith(pkg.__name__ + ".")]
+        if not rule_ids:
+            continue
+        sub = con.sql(f"SELECT * FROM {findings} WHERE rule_id IN ({', '.join(repr(r) for r in rule_ids)})")
+        sub = sub.to_arrow_table()
+        if sub.num_rows == 0:
+            continue
+        rows = list(fines_mod.compute_fines(ctx, sub))
+        if not rows:
+            continue
+        cols = {f.name: [r.get(f.name) for r in rows] for f in _PART_SCHEMA}
+        cols["steps"] = [json.dumps(x, default=str, ensure_ascii=False) for x in cols["steps"]]
+        name = f"fines_part_{len(parts)}_{prefix[:-1]}"
+        con.register(name, pa.table(cols, schema=_PART_SCHEMA))
+        parts.append(f"SELECT {len(parts)} AS part, employer_id, worker_ref, rule_id, citation, policy, policy_url, "
+                     f"violation_date, outcome, norm_amount, amount, steps, confidence, finding_ids FROM {name}")
+    if not parts:
+        parts = ["SELECT 0 AS part, NULL::VARCHAR AS employer_id, NULL::VARCHAR AS worker_ref, NULL::VARCHAR AS rule_id, "
+                 "NULL::VARCHAR AS citation, NULL::VARCHAR AS policy, NULL::VARCHAR AS policy_url, NULL::DATE AS "
+                 "violation_date, NULL::VARCHAR AS outcome, NULL::DECIMAL(14,2) AS norm_amount, NULL::DECIMAL(14,2) AS "
+                 "amount, NULL::VARCHAR AS steps, NULL::VARCHAR AS confidence, NULL::VARCHAR[] AS finding_ids WHERE FALSE"]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE fines_all AS SELECT 'B' || lpad(CAST(row_number() OVER (ORDER BY part, "
+                f"rule_id, employer_id, worker_ref, violation_date) AS VARCHAR), 6, '0') AS fine_id, * FROM "
+                f"({' UNION ALL '.join(parts)})")
+    con.execute("CREATE OR REPLACE TEMP TABLE fine_of AS SELECT DISTINCT ON (finding_id) unnest(finding_ids) AS "
+                "finding_id, fine_id FROM fines_all ORDER BY finding_id, fine_id")
+    fines = con.sql(
+        "SELECT f.fine_id, employer_id, worker_ref, rule_id, citation, policy, policy_url, violation_date, outcome, "
+        "norm_amount, amount, steps, confidence, CAST(len(finding_ids) AS BIGINT) AS findings, "
+        # a fine that rests only on presumed findings is shown apart: due only if the facts are proven
+        "coalesce(p.presumed, FALSE) AS presumption FROM fines_all f LEFT JOIN (SELECT o.fine_id, "
+        f"bool_and(coalesce(x.presumption, FALSE)) AS presumed FROM fine_of o JOIN {findings} x USING (finding_id) "
+        "GROUP BY o.fine_id) p USING (fine_id) ORDER BY f.fine_id").to_arrow_table().cast(FINE_SCHEMA)
+    out = con.sql(f"SELECT x.*, o.fine_id FROM {findings} x LEFT JOIN fine_of o USING (finding_id) "
+                  f"ORDER BY x.finding_id").to_arrow_table()
+    return out, fines
 
 
 def _evaluations(ctx: AuditContext, pseudo: Pseudonymiser) -> tuple[str | None, dict[str, Any]]:
-    """SQL of the per-payslip evaluation table (pseudonymised) and its counts."""
+    """SQL of the per-payslip evaluation table (pseudonymised; built when written out) and its counts."""
     if "wml.evaluation" not in ctx._cache:
         return None, {}
-    name = ctx._cache["wml.evaluation"].get_name()
-    seg = ctx._cache["wml.segments"].get_name()
-    sql = (f"SELECT e.payslip_id, employer_id, {pseudo.sql('worker_id')} AS worker_ref, period_start, period_end, "
-           f"hours_worked, hours_basis, evaluable, not_evaluated_reason, due AS minimum_wage_due, gross AS gross_wage, "
+    from eerlijkwerk.law.wml.evaluation import evaluated, with_rate_detail
+
+    e = ctx._cache["wml.evaluation"]
+    t = with_rate_detail(ctx, evaluated(ctx, e))
+    t = t.select("_row", "payslip_id", "employer_id", "worker_id", "period_start", "period_end", "hours_worked",
+                 "hours_basis", "evaluable", "not_evaluated_reason", "shortfall", "housing_cap",
+                 "holiday_allowance_due", "holiday_allowance", "confidence", "rate_detail",
+                 minimum_wage_due=t.due, gross_wage=t.gross, unlawful_deductions=t.unlawful_deductions)
+    ctx.backend._run_pre_execute_hooks(t)  # registers the in-memory parameter tables the query reads
+    sql = (f"SELECT payslip_id, employer_id, {pseudo.sql('worker_id')} AS worker_ref, period_start, period_end, "
+           f"hours_worked, hours_basis, evaluable, not_evaluated_reason, minimum_wage_due, gross_wage, "
            f"unlawful_deductions, shortfall, housing_cap, holiday_allowance_due, holiday_allowance, confidence, "
-           f"d.rate_detail FROM {name} e LEFT JOIN (SELECT payslip_id, string_agg(detail, '; ' ORDER BY seg_start) "
-           f"AS rate_detail FROM {seg} GROUP BY payslip_id) d ON d.payslip_id = e.payslip_id ORDER BY e.payslip_id")
-    rows = ctx.records.con.sql(f"SELECT evaluable, not_evaluated_reason, confidence, count(*) FROM {name} "
+           f"rate_detail FROM ({ctx.backend.compile(t)}) ORDER BY _row")
+    name = e.get_name()
+    rows = ctx.records.con.sql(f"SELECT evaluable, not_evaluated_reason, conf_rank, count(*) FROM {name} "
                                f"GROUP BY ALL").fetchall()
+    from eerlijkwerk.law.wml.evaluation import CONFIDENCE
+
     counts = {"evaluated": sum(n for ok, _r, _c, n in rows if ok),
               "not_evaluated": {r: sum(n for ok, rr, _c, n in rows if rr == r) for _ok, r, _c, _n in rows if r},
-              "by_confidence": {c: sum(n for ok, _r, cc, n in rows if ok and cc == c) for ok, _r, c, _n in rows if ok},
+              "by_confidence": {CONFIDENCE[c]: sum(n for ok, _r, cc, n in rows if ok and cc == c)
+                                for ok, _r, c, _n in rows if ok},
               "total": sum(n for *_x, n in rows)}
     return sql, counts

@@ -11,7 +11,7 @@ import ibis.expr.types as ir
 
 from eerlijkwerk.engine.context import AuditContext
 from eerlijkwerk.engine.rules import rule
-from eerlijkwerk.law.wml.evaluation import evaluation, with_rate_detail
+from eerlijkwerk.law.wml.evaluation import evaluated, evaluation, with_rate_detail
 from eerlijkwerk.params import Status
 
 BWB = "BWBR0002638"
@@ -19,6 +19,12 @@ BWB = "BWBR0002638"
 
 def _eval(ctx: AuditContext) -> ir.Table:
     return ctx.cached("wml.evaluation", evaluation)
+
+
+def _rows(ctx: AuditContext, cond) -> ir.Table:
+    """The evaluated payslips meeting ``cond`` (a function of the narrow evaluation), with their payslip columns."""
+    e = _eval(ctx)
+    return evaluated(ctx, e.filter(cond(e)))
 
 
 def _common(e: ir.Table) -> dict[str, ir.Value]:
@@ -46,15 +52,13 @@ def underpayment(ctx: AuditContext) -> ir.Table:
     each day (split at rate changes and birthdays; before 2024 the hourly amount is the weekly amount ÷ the employer's
     full-time week). Overtime included: the WML applies to every hour. Source: art. 7, 8, 13 WML.
     """
-    e = _eval(ctx)
-    e = with_rate_detail(ctx, e.filter(e.evaluable & e.shortfall_pos))
+    e = with_rate_detail(ctx, _rows(ctx, lambda e: e.evaluable & (e.shortfall_c > 0)))
     return e.select(**_common(e), due=e.due, paid=e.paid, shortfall=e.shortfall,
                     amount=e.unlawful_deductions, gross=e.gross, detail=_detail(e))
 
 
 def _deduction_rule(ctx: AuditContext, reason_col: str, amount_col: str) -> ir.Table:
-    e = _eval(ctx)
-    e = with_rate_detail(ctx, e.filter(e.evaluable & e[reason_col].notnull() & e.shortfall_pos))
+    e = with_rate_detail(ctx, _rows(ctx, lambda e: e.evaluable & e[reason_col].notnull() & (e.shortfall_c > 0)))
     return e.select(**_common(e), due=e.due, paid=e.paid, shortfall=e.shortfall,
                     amount=e[amount_col], reason=e[reason_col], threshold=e.housing_cap, detail=_detail(e))
 
@@ -88,8 +92,8 @@ def health_insurance_deduction(ctx: AuditContext) -> ir.Table:
                    "wage. Shortfall EUR {shortfall}, counted in the underpayment finding of this period."))
 def other_deduction(ctx: AuditContext) -> ir.Table:
     """Any other deduction (fines, tools, transport, …) that cuts into the minimum wage. Source: art. 13 WML."""
-    e = _eval(ctx)
-    e = with_rate_detail(ctx, e.filter(e.evaluable & (e.other_c > 0) & e.shortfall_pos))
+    e = _rows(ctx, lambda e: e.evaluable & (e.shortfall_c > 0))
+    e = with_rate_detail(ctx, e.filter(e.other_deductions > 0))
     return e.select(**_common(e), due=e.due, paid=e.paid, shortfall=e.shortfall,
                     amount=e.other_unlawful, reason=ibis.literal("deduction_not_allowed"), detail=_detail(e))
 
@@ -103,8 +107,7 @@ def other_deduction(ctx: AuditContext) -> ir.Table:
 def cash_payment(ctx: AuditContext) -> ir.Table:
     """Net pay in cash larger than the part of the wage above the minimum wage (compared in gross terms, which is
     favourable to the employer: the net minimum wage is lower than the gross). Source: art. 7a WML."""
-    e = _eval(ctx)
-    e = with_rate_detail(ctx, e.filter(e.evaluable & e.cash_above_headroom))
+    e = with_rate_detail(ctx, _rows(ctx, lambda e: e.evaluable & e.cash_above_headroom))
     return e.select(**_common(e), due=e.due, gross=e.gross, amount=e.net_paid_cash,
                     threshold=ibis.greatest(e.gross - e.due, 0), detail=_detail(e))
 
@@ -117,8 +120,7 @@ def cash_payment(ctx: AuditContext) -> ir.Table:
 def holiday_allowance(ctx: AuditContext) -> ir.Table:
     """Holiday allowance paid or reserved for the period below wml.vakantiebijslag_percentage of the minimum wage
     due. Source: art. 15 WML."""
-    e = _eval(ctx)
-    e = e.filter(e.evaluable & e.holiday_short)
+    e = _rows(ctx, lambda e: e.evaluable & (e.holiday_short_c > 0))
     return e.select(**_common(e), due=e.holiday_allowance_due, paid=e.holiday_allowance,
                     shortfall=e.holiday_allowance_short, threshold=e.due)
 
@@ -132,8 +134,7 @@ def records_missing(ctx: AuditContext) -> ir.Table:
     """A pay period without recorded hours or wages, and a contract without any payslip. A record-keeping finding
     only: without records the minimum wage due cannot be computed, so no shortfall is stated (art. 18b lid 2 WML;
     a presumption of hours exists only for illegal employment, art. 23 Wav)."""
-    e = _eval(ctx)
-    e = e.filter(e.not_evaluated_reason.isin(["no_hour_records", "no_wage_records"]))
+    e = _rows(ctx, lambda e: e.not_evaluated_reason.isin(["no_hour_records", "no_wage_records"]))
     missing = ibis.ifelse(e.not_evaluated_reason == "no_hour_records", "hour records", "wage records")
     from_payslips = e.select(**_common(e), reason=missing)
     c = ctx.table("contracts")
