@@ -21,6 +21,17 @@ def _eval(ctx: AuditContext) -> ir.Table:
     return ctx.cached("wml.evaluation", evaluation)
 
 
+def _detail_table(ctx: AuditContext) -> ir.Table:
+    """rate_detail of every payslip that a WML finding with arithmetic can concern (shortfall or cash), built once."""
+    e = _eval(ctx)
+    return with_rate_detail(ctx, e.filter(e.evaluable & ((e.shortfall_c > 0) | e.cash_above_headroom)).select("_row"))
+
+
+def _with_detail(ctx: AuditContext, t: ir.Table) -> ir.Table:
+    d = ctx.cached("wml.rate_detail", _detail_table).rename(d_row="_row")
+    return t.left_join(d, t._row == d.d_row).drop("d_row")
+
+
 def _rows(ctx: AuditContext, cond) -> ir.Table:
     """The evaluated payslips meeting ``cond`` (a function of the narrow evaluation), with their payslip columns."""
     e = _eval(ctx)
@@ -52,13 +63,13 @@ def underpayment(ctx: AuditContext) -> ir.Table:
     each day (split at rate changes and birthdays; before 2024 the hourly amount is the weekly amount ÷ the employer's
     full-time week). Overtime included: the WML applies to every hour. Source: art. 7, 8, 13 WML.
     """
-    e = with_rate_detail(ctx, _rows(ctx, lambda e: e.evaluable & (e.shortfall_c > 0)))
+    e = _with_detail(ctx, _rows(ctx, lambda e: e.evaluable & (e.shortfall_c > 0)))
     return e.select(**_common(e), due=e.due, paid=e.paid, shortfall=e.shortfall,
                     amount=e.unlawful_deductions, gross=e.gross, detail=_detail(e))
 
 
 def _deduction_rule(ctx: AuditContext, reason_col: str, amount_col: str) -> ir.Table:
-    e = with_rate_detail(ctx, _rows(ctx, lambda e: e.evaluable & e[reason_col].notnull() & (e.shortfall_c > 0)))
+    e = _with_detail(ctx, _rows(ctx, lambda e: e.evaluable & e[reason_col].notnull() & (e.shortfall_c > 0)))
     return e.select(**_common(e), due=e.due, paid=e.paid, shortfall=e.shortfall,
                     amount=e[amount_col], reason=e[reason_col], threshold=e.housing_cap, detail=_detail(e))
 
@@ -93,7 +104,7 @@ def health_insurance_deduction(ctx: AuditContext) -> ir.Table:
 def other_deduction(ctx: AuditContext) -> ir.Table:
     """Any other deduction (fines, tools, transport, …) that cuts into the minimum wage. Source: art. 13 WML."""
     e = _rows(ctx, lambda e: e.evaluable & (e.shortfall_c > 0))
-    e = with_rate_detail(ctx, e.filter(e.other_deductions > 0))
+    e = _with_detail(ctx, e.filter(e.other_deductions > 0))
     return e.select(**_common(e), due=e.due, paid=e.paid, shortfall=e.shortfall,
                     amount=e.other_unlawful, reason=ibis.literal("deduction_not_allowed"), detail=_detail(e))
 
@@ -107,7 +118,7 @@ def other_deduction(ctx: AuditContext) -> ir.Table:
 def cash_payment(ctx: AuditContext) -> ir.Table:
     """Net pay in cash larger than the part of the wage above the minimum wage (compared in gross terms, which is
     favourable to the employer: the net minimum wage is lower than the gross). Source: art. 7a WML."""
-    e = with_rate_detail(ctx, _rows(ctx, lambda e: e.evaluable & e.cash_above_headroom))
+    e = _with_detail(ctx, _rows(ctx, lambda e: e.evaluable & e.cash_above_headroom))
     return e.select(**_common(e), due=e.due, gross=e.gross, amount=e.net_paid_cash,
                     threshold=ibis.greatest(e.gross - e.due, 0), detail=_detail(e))
 
