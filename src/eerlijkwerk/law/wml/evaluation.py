@@ -76,50 +76,51 @@ def _rates(ctx: AuditContext) -> ir.Table:
     return ibis.memtable(pa.table({k: pa.array(v, type=types[k]) for k, v in rows.items()}))
 
 
-def _contract_of(ctx: AuditContext, p: ir.Table) -> ir.Table:
-    """Per payslip (``_row``) the contract that governs it: of the contracts of the same worker and employer that
-    overlap the period, the one that started last (equal starts: the lowest contract_id). Columns: c_row,
-    c_fulltime, c_posted. Payslips without a covering contract have no row.
-
-    Most worker–employer pairs have one contract: their payslips are matched by a plain join. Only the payslips of
-    pairs with several contracts go through the pick (a grouped arg-max over the few candidates)."""
+def _contracts(ctx: AuditContext) -> ir.Table:
     c = ctx.table("contracts")
-    # an order over the (few) contracts once, so the pick per payslip is a hash aggregate, not a sort of payslips
+    # an order over the (few) contracts once, so that picking one per payslip is an arg-max, not a sort of payslips
     c = c.mutate(c_ord=ibis.row_number().over(order_by=[c.start_date, ibis.desc(c.contract_id)]),
                  c_n=c.contract_id.count().over(group_by=[c.worker_id, c.employer_id]))
-    c = c.select(c_worker="worker_id", c_employer="employer_id", c_start="start_date", c_end="end_date",
-                 c_ft="fulltime_hours_per_week", c_pw="posted_worker", c_ord="c_ord", c_n="c_n")
-    q = p.select("_row", "worker_id", "employer_id", "period_start", "period_end")
+    return c.select(c_worker="worker_id", c_employer="employer_id", c_start="start_date", c_end="end_date",
+                    c_ft="fulltime_hours_per_week", c_pw="posted_worker", c_ord="c_ord", c_n="c_n")
 
-    def overlapping(cc: ir.Table) -> ir.Table:
-        return q.join(cc, [q.worker_id == cc.c_worker, q.employer_id == cc.c_employer, cc.c_start <= q.period_end,
-                           cc.c_end.isnull() | (cc.c_end >= q.period_start)])
 
-    one = overlapping(c.filter(c.c_n == 1))
-    one = one.select(c_row=one._row, c_fulltime=one.c_ft, c_posted=one.c_pw)
-    many = overlapping(c.filter(c.c_n > 1))
-    many = many.group_by(c_row=many._row).aggregate(c_fulltime=many.c_ft.argmax(many.c_ord),
-                                                    c_posted=many.c_pw.argmax(many.c_ord))
-    return one.union(many, distinct=False)
+def _overlap(q: ir.Table, c: ir.Table) -> list[ir.BooleanValue]:
+    return [q.worker_id == c.c_worker, q.employer_id == c.c_employer, c.c_start <= q.period_end,
+            c.c_end.isnull() | (c.c_end >= q.period_start)]
 
 
 def _base(ctx: AuditContext, p: ir.Table | None = None) -> ir.Table:
-    """Payslips with the worker's birth date, the governing contract and integer units (see module docstring)."""
+    """Payslips with the worker's birth date, the governing contract and integer units (see module docstring).
+
+    The governing contract: of the contracts of the same worker and employer that overlap the period, the one that
+    started last (equal starts: the lowest contract_id). Most worker–employer pairs have one contract: their payslips
+    are matched by a plain join; only payslips of pairs with several contracts go through the pick."""
     p = ctx.table("payslips") if p is None else p
     w = ctx.table("workers").select(w_worker="worker_id", birth_date="birth_date")
-    c = _contract_of(ctx, p)
+    c = _contracts(ctx)
+    q = p.select("_row", "worker_id", "employer_id", "period_start", "period_end")
+    many = q.join(c.filter(c.c_n > 1), _overlap(q, c.filter(c.c_n > 1)))
+    many = many.group_by(m_row=many._row).aggregate(m_fulltime=many.c_ft.argmax(many.c_ord),
+                                                    m_posted=many.c_pw.argmax(many.c_ord))
+    one = c.filter(c.c_n == 1)
     pw = p.join(w, p.worker_id == w.w_worker)
-    b = pw.left_join(c, pw._row == c.c_row)
-    fulltime = b.c_fulltime.fill_null(ibis.literal(FULLTIME_WHEN_NO_CONTRACT, type="decimal(10,2)"))
-    return b.mutate(
+    b = pw.left_join(one, _overlap(pw, one))
+    b = b.left_join(many, b._row == many.m_row)
+    has = b.c_worker.notnull() | b.m_row.notnull()
+    fulltime = b.c_ft.fill_null(b.m_fulltime).fill_null(
+        ibis.literal(FULLTIME_WHEN_NO_CONTRACT, type="decimal(10,2)"))
+    b = b.mutate(
         period_days=(b.period_end.delta(b.period_start, unit="day") + 1).cast("int64"),
         fulltime_c=to_units(fulltime),
         hours_c=to_units(b.hours_worked),
-        posted=b.c_posted.fill_null(False),
-        has_contract=b.c_row.notnull(),
+        posted=b.c_pw.fill_null(b.m_posted).fill_null(False),
+        has_contract=has,
         age_start=ibis.least(age_at(b.birth_date, b.period_start), ADULT_AGE),
         age_end=ibis.least(age_at(b.birth_date, b.period_end), ADULT_AGE),
-    ).drop("w_worker", "c_row", "c_fulltime", "c_posted")
+    )
+    return b.drop("w_worker", "c_worker", "c_employer", "c_start", "c_end", "c_ft", "c_pw", "c_ord", "c_n", "m_row",
+                  "m_fulltime", "m_posted")
 
 
 def _join_rates(b: ir.Table, r: ir.Table, age: ir.IntegerValue, year: ir.IntegerValue,
@@ -154,17 +155,23 @@ def segments(ctx: AuditContext, b: ir.Table) -> ir.Table:
 
 
 def _due(ctx: AuditContext, b: ir.Table) -> ir.Table:
-    """Per payslip of ``b``: a_row, due_x, covered_days, conf_rank. A period within one rate piece and one age (nearly
-    all) takes its single rate by one equality join; only the others (a rate change or a birthday inside the period)
-    are split into segments and summed."""
+    """Per payslip of ``b``: a_row, due_x, covered_days, conf_rank. A period within one calendar year, one age and no
+    change of any rate (nearly all) takes its single rate by one equality join; only the others (a rate change, a
+    new year or a birthday inside the period) are split into segments and summed."""
     r = _rates(ctx)
-    one = b.join(r, [r.age == b.age_start, r.year == b.period_start.year(), b.age_start == b.age_end,
-                     r.valid_from <= b.period_start, r.valid_to > b.period_end])
+    edges = sorted(set(ctx.backend.to_pyarrow(r.select("valid_from")).column(0).to_pylist())
+                   | set(ctx.backend.to_pyarrow(r.select("valid_to")).column(0).to_pylist()))
+    inside = ibis.literal(False)
+    for d in edges:  # a rate starts or ends on a day after the first day of the period
+        inside = inside | ((b.period_start < d) & (b.period_end >= d))
+    plain = (b.age_start == b.age_end) & ~inside
+    s = b.filter(plain)
+    one = s.join(r, [r.age == s.age_start, r.year == s.period_start.year(), r.valid_from <= s.period_start,
+                     r.valid_to > s.period_end])
     m = ibis.ifelse(one.basis == "hour", one.fulltime_c, 100)
     simple = one.select(a_row=one._row, due_x=one.hours_c.fill_null(0) * one.period_days * one.value * m,
                         covered_days=one.period_days, conf_rank=one.conf_rank)
-    rest = b.anti_join(simple, b._row == simple.a_row)
-    seg = segments(ctx, rest)
+    seg = segments(ctx, b.filter(~plain))
     split = seg.group_by(a_row=seg._row).aggregate(due_x=seg.due_x.sum(), covered_days=seg.days.sum(),
                                                    conf_rank=seg.conf_rank.max())
     return simple.union(split, distinct=False)
