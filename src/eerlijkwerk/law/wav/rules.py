@@ -44,24 +44,40 @@ def _exempt_nationalities(ctx: AuditContext) -> ir.Table:
                                    "x_code": pa.array(rows["x_code"], pa.string())}))
 
 
-def _needs_check(ctx: AuditContext, t: ir.Table) -> ir.Table:
-    """Rows of workers who may need a permit: nationality unknown, or not exempt on every date of the timeline
-    (a cheap filter before days are expanded; the exact, dated check follows in _in_scope)."""
-    lists = [set(map(str, iv.value)) for iv in ctx.params.timeline("wav.vrijgestelde_nationaliteiten")]
-    always = sorted(set.intersection(*lists)) if lists else []
+def _needs_check(ctx: AuditContext, t: ir.Table, day: ir.DateValue) -> ir.Table:
+    """Rows of workers who may need a permit on ``day`` (the first day of the row): nationality unknown to the lists,
+    or not exempt on every date from ``day`` on. A cheap filter before days are expanded; the exact, dated check
+    follows in _in_scope."""
+    import datetime as dt
+
+    timeline = ctx.params.timeline("wav.vrijgestelde_nationaliteiten")
+    since: dict[str, dt.date] = {}  # code -> exempt from this date to the open end of the timeline
+    if timeline and timeline[-1].valid_to is None:
+        for code in set(map(str, timeline[-1].value)):
+            start = timeline[-1].valid_from
+            for iv in reversed(timeline[:-1]):
+                if code not in set(map(str, iv.value)) or iv.valid_to != start:
+                    break
+                start = iv.valid_from
+            since[code] = start
+    m = ibis.memtable(pa.table({"x_code": pa.array(list(since), pa.string()),
+                                "x_since": pa.array(list(since.values()), pa.date32())}))
     w = ctx.table("workers")
-    w = w.filter(w.nationality.notnull() & ~w.nationality.isin(always)).select(n_worker="worker_id")
-    return t.semi_join(w, t.worker_id == w.n_worker)
+    w = w.filter(w.nationality.notnull())
+    w = w.left_join(m, w.nationality == m.x_code).select(n_worker="worker_id", n_since="x_since")
+    return t.semi_join(w, [t.worker_id == w.n_worker, w.n_since.isnull() | (day < w.n_since)])
 
 
 def work_days(ctx: AuditContext) -> ir.Table:
     """Worker × employer of record × day worked (see module docstring)."""
-    p = _needs_check(ctx, ctx.table("payslips"))
+    p = ctx.table("payslips")
+    p = _needs_check(ctx, p, p.period_start)
     p = p.filter(p.hours_worked > 0)
     n = (p.period_end.delta(p.period_start, unit="day") + 1).cast("int64")
     spans_p = p.select(worker_id=p.worker_id, employer_id=p.employer_id, d_from=p.period_start, n=n,
                        span=ibis.literal("payslips row ") + p._row.cast("string"), from_shift=ibis.literal(False))
-    s = _needs_check(ctx, ctx.table("shifts"))
+    s = ctx.table("shifts")
+    s = _needs_check(ctx, s, s.start_at_local.date())
     spans_s = s.select(worker_id=s.worker_id, employer_id=s.employer_id, d_from=s.start_at_local.date(),
                        n=ibis.literal(1, type="int64"),
                        span=ibis.literal("shifts row ") + s._row.cast("string"), from_shift=ibis.literal(True))

@@ -154,27 +154,47 @@ def segments(ctx: AuditContext, b: ir.Table) -> ir.Table:
                     rate_c=j.value, days=days, due_x=j.hours_c.fill_null(0) * days * j.value * m)
 
 
-def _due(ctx: AuditContext, b: ir.Table) -> ir.Table:
-    """Per payslip of ``b``: a_row, due_x, covered_days, conf_rank. A period within one calendar year, one age and no
-    change of any rate (nearly all) takes its single rate by one equality join; only the others (a rate change, a
-    new year or a birthday inside the period) are split into segments and summed."""
-    r = _rates(ctx)
-    edges = sorted(set(ctx.backend.to_pyarrow(r.select("valid_from")).column(0).to_pylist())
-                   | set(ctx.backend.to_pyarrow(r.select("valid_to")).column(0).to_pylist()))
+def _edges(ctx: AuditContext) -> list:
+    r = ctx.backend.to_pyarrow(_rates(ctx).select("valid_from", "valid_to"))
+    return sorted(set(r.column(0).to_pylist()) | set(r.column(1).to_pylist()))
+
+
+def _plain(ctx: AuditContext, b: ir.Table) -> ir.BooleanValue:
+    """The period lies within one age, one calendar year and one value of every rate (nearly all periods)."""
     inside = ibis.literal(False)
-    for d in edges:  # a rate starts or ends on a day after the first day of the period
+    for d in _edges(ctx):  # a rate starts or ends on a day after the first day of the period
         inside = inside | ((b.period_start < d) & (b.period_end >= d))
-    plain = (b.age_start == b.age_end) & ~inside
-    s = b.filter(plain)
-    one = s.join(r, [r.age == s.age_start, r.year == s.period_start.year(), r.valid_from <= s.period_start,
-                     r.valid_to > s.period_end])
-    m = ibis.ifelse(one.basis == "hour", one.fulltime_c, 100)
-    simple = one.select(a_row=one._row, due_x=one.hours_c.fill_null(0) * one.period_days * one.value * m,
-                        covered_days=one.period_days, conf_rank=one.conf_rank)
-    seg = segments(ctx, b.filter(~plain))
-    split = seg.group_by(a_row=seg._row).aggregate(due_x=seg.due_x.sum(), covered_days=seg.days.sum(),
-                                                   conf_rank=seg.conf_rank.max())
-    return simple.union(split, distinct=False)
+    return (b.age_start == b.age_end) & ~inside
+
+
+def _split_due(ctx: AuditContext) -> ir.Table:
+    """Per payslip that is not plain (a rate change, a new year or a birthday inside the period): s_row, s_due_x,
+    s_covered_days, s_conf_rank, summed over its segments. Small: materialised once."""
+    b = _base(ctx)
+    seg = segments(ctx, b.filter(~_plain(ctx, b)))
+    return seg.group_by(s_row=seg._row).aggregate(s_due_x=seg.due_x.sum(), s_covered_days=seg.days.sum(),
+                                                  s_conf_rank=seg.conf_rank.max())
+
+
+def _with_due(ctx: AuditContext, b: ir.Table) -> ir.Table:
+    """``b`` with due_x, covered_days, conf_rank: a plain period takes its single rate by an equality join on (age,
+    year) with the tiny rate table; the others take their sum over segments from ``wml.split_due``. Both joins have a
+    small build side, so the payslips stream through once."""
+    r = _rates(ctx)
+    j = b.left_join(r, [r.age == b.age_start, r.year == b.period_start.year(), _plain(ctx, b),
+                        r.valid_from <= b.period_start, r.valid_to > b.period_end])
+    split = ctx.cached("wml.split_due", _split_due)
+    # DuckDB stores the sums as HUGEINT; int64 is ample (a period's due_x is below 10^15)
+    split = split.mutate(s_due_x=split.s_due_x.cast("int64"), s_covered_days=split.s_covered_days.cast("int64"))
+    j = j.left_join(split, j._row == split.s_row)
+    m = ibis.ifelse(j.basis == "hour", j.fulltime_c, 100)
+    plain_due = j.hours_c.fill_null(0) * j.period_days * j.value * m
+    return j.mutate(
+        due_x=ibis.ifelse(j.value.notnull(), plain_due, j.s_due_x),
+        covered_days=ibis.ifelse(j.value.notnull(), j.period_days, j.s_covered_days),
+        conf_rank=ibis.ifelse(j.value.notnull(), j.conf_rank, j.s_conf_rank),
+    ).drop("year", "age", "basis", "valid_from", "valid_to", "value", "s_row", "s_due_x", "s_covered_days",
+           "s_conf_rank")
 
 
 def with_rate_detail(ctx: AuditContext, t: ir.Table) -> ir.Table:
@@ -220,20 +240,11 @@ def _scalar_param(ctx: AuditContext, e: ir.Table, pid: str, name: str) -> ir.Tab
 
 def evaluation(ctx: AuditContext) -> ir.Table:
     """One narrow row per payslip: due, paid, unlawful deductions, shortfall in cents (see module docstring)."""
-    def narrow(c: AuditContext) -> ir.Table:
-        b = _base(c)
-        return b.select("_row", "payslip_id", "worker_id", "employer_id", "period_start", "period_end", "birth_date",
-                        "hours_worked", "gross_wage", "housing_authorised", "housing_certified",
-                        "health_insurance_authorised", "period_days", "fulltime_c", "hours_c", "posted",
-                        "has_contract", "age_start", "age_end",
-                        gross_c=to_units(b.gross_wage), holiday_c=to_units(b.holiday_allowance),
-                        housing_c=to_units(b.housing_deduction), health_c=to_units(b.health_insurance_deduction),
-                        other_c=to_units(b.other_deductions), cash_c=to_units(b.net_paid_cash))
-
-    # materialised once: read by the rate lookup and by the evaluation below (measured: cheaper than a shared CTE)
-    e = ctx.cached("wml.base", narrow)
-    agg = _due(ctx, e)
-    e = e.left_join(agg, e._row == agg.a_row).drop("a_row")
+    b = _base(ctx)
+    e = b.mutate(gross_c=to_units(b.gross_wage), holiday_c=to_units(b.holiday_allowance),
+                 housing_c=to_units(b.housing_deduction), health_c=to_units(b.health_insurance_deduction),
+                 other_c=to_units(b.other_deductions), cash_c=to_units(b.net_paid_cash))
+    e = _with_due(ctx, e)
     e = _health_cap(ctx, e)
     e = _scalar_param(ctx, e, "wml.vakantiebijslag_percentage", "holiday_bp")
     e = _scalar_param(ctx, e, "wml.huisvesting_max_inhouding", "housing_bp")
