@@ -33,8 +33,11 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass
 class AuditResult:
-    findings: pa.Table  # one row per finding, see FINDING_COLUMNS + rule metadata + explanation + fine_id
-    fines: pa.Table  # one row per fine, with its steps as JSON
+    """The outcome of an audit. Findings, fines and evaluations stay in the audit's DuckDB connection (they can be
+    millions of rows); ``findings``/``fines``/``evaluations`` give them as Arrow tables on first use."""
+
+    findings_table: str  # DuckDB table: one row per finding, FINDING_COLUMNS + rule metadata + explanation + fine_id
+    fines_table: str  # DuckDB table: one row per fine, with its steps as JSON (FINE_SCHEMA)
     evaluation_sql: str | None  # query of the per-payslip evaluation table (kept in DuckDB: it can be millions of rows)
     con: Any  # the audit's DuckDB connection
     rejects: pa.Table  # one row per (row, column, reason) rejected on input
@@ -49,6 +52,23 @@ class AuditResult:
     notes: list[str] = field(default_factory=list)  # what could not be evaluated, for the report
     generated_at: str = ""
     _evaluations: pa.Table | None = None
+    _findings: pa.Table | None = None
+    _fines: pa.Table | None = None
+
+    @property
+    def findings(self) -> pa.Table:
+        """One row per finding, in finding_id order (``_worker_id`` is the real id: never written out)."""
+        if self._findings is None:
+            self._findings = self.con.sql(f"SELECT * FROM {self.findings_table} ORDER BY finding_id").to_arrow_table()
+        return self._findings
+
+    @property
+    def fines(self) -> pa.Table:
+        """One row per fine (FINE_SCHEMA), in fine_id order."""
+        if self._fines is None:
+            self._fines = self.con.sql(f"SELECT * FROM {self.fines_table} ORDER BY fine_id").to_arrow_table() \
+                .cast(FINE_SCHEMA)
+        return self._fines
 
     @property
     def evaluations(self) -> pa.Table:
@@ -196,20 +216,20 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     timings["findings_s"] = timings["evaluate_s"] - timings["rules_s"]
 
     t2 = time.perf_counter()
-    findings, fines = _fines(ctx, "audit_findings")
+    findings_table, fines_table = _fines(ctx, "audit_findings")
     timings["fines_s"] = time.perf_counter() - t2
     evaluation_sql, evaluation_counts = _evaluations(ctx, pseudo)
     extra: dict[str, pa.Table] = {}
     notes: list[str] = []
     for pkg in law.statute_packages():
         if hasattr(pkg, "extra_tables"):
-            extra.update(pkg.extra_tables(ctx, findings))
+            extra.update(pkg.extra_tables(ctx, _package_findings(ctx, pkg, findings_table)))
         if hasattr(pkg, "coverage_notes"):
             notes.extend(pkg.coverage_notes(ctx))
     timings["fines_report_tables_s"] = time.perf_counter() - t2
     timings["total_s"] = time.perf_counter() - t0
     return AuditResult(
-        findings=findings, fines=fines, evaluation_sql=evaluation_sql, con=records.con,
+        findings_table=findings_table, fines_table=fines_table, evaluation_sql=evaluation_sql, con=records.con,
         evaluation_counts=evaluation_counts, rejects=_private_rejects(records.rejects(), pseudo),
         loads={k: vars(v) for k, v in records.loads.items()}, rules=rules, scenario=scenario, params=params,
         timings=timings, source=str(records_path), generated_at=dt.datetime.now().isoformat(timespec="seconds"),
@@ -241,14 +261,13 @@ _PART_SCHEMA = pa.schema([f for f in FINE_SCHEMA if f.name not in ("fine_id", "f
                          + [("finding_ids", pa.list_(pa.string()))])
 
 
-def _fines(ctx: AuditContext, findings: str) -> tuple[pa.Table, pa.Table]:
+def _fines(ctx: AuditContext, findings: str) -> tuple[str, str]:
     """Every statute's fine policy prices its findings (table ``findings`` in DuckDB). A statute's ``fines`` module
     gives either ``fines_sql(ctx, findings) -> [SQL]`` (priced in DuckDB: for offences with very many fines) or
-    ``compute_fines(ctx, findings: pa.Table) -> [dict]`` (Python, with engine/fines.py FineBuilder). Returns the
-    findings (with ``fine_id``: the fine each belongs to) and the fines, both as Arrow tables."""
+    ``compute_fines(ctx, findings: pa.Table) -> [dict]`` (Python, with engine/fines.py FineBuilder). Creates and
+    returns the names of two DuckDB tables: the findings with ``fine_id`` (the fine each belongs to) and the fines."""
     con = ctx.records.con
     parts: list[str] = []
-    arrow: pa.Table | None = None
     for pkg in law.statute_packages():
         fines_mod = getattr(pkg, "fines", None)
         if fines_mod is None:
@@ -259,11 +278,7 @@ def _fines(ctx: AuditContext, findings: str) -> tuple[pa.Table, pa.Table]:
                       for q in fines_mod.fines_sql(ctx, findings)]
             continue
         prefix = pkg.__name__.rsplit(".", 1)[-1] + "."
-        rule_ids = [r for r in RULES if RULES[r].func.__module__.startswith(pkg.__name__ + ".")]
-        if not rule_ids:
-            continue
-        sub = con.sql(f"SELECT * FROM {findings} WHERE rule_id IN ({', '.join(repr(r) for r in rule_ids)})")
-        sub = sub.to_arrow_table()
+        sub = _package_findings(ctx, pkg, findings)
         if sub.num_rows == 0:
             continue
         rows = list(fines_mod.compute_fines(ctx, sub))
@@ -285,16 +300,25 @@ def _fines(ctx: AuditContext, findings: str) -> tuple[pa.Table, pa.Table]:
                 f"({' UNION ALL '.join(parts)})")
     con.execute("CREATE OR REPLACE TEMP TABLE fine_of AS SELECT DISTINCT ON (finding_id) unnest(finding_ids) AS "
                 "finding_id, fine_id FROM fines_all ORDER BY finding_id, fine_id")
-    fines = con.sql(
-        "SELECT f.fine_id, employer_id, worker_ref, rule_id, citation, policy, policy_url, violation_date, outcome, "
-        "norm_amount, amount, steps, confidence, CAST(len(finding_ids) AS BIGINT) AS findings, "
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE audit_fines AS SELECT f.fine_id, employer_id, worker_ref, rule_id, citation, "
+        "policy, policy_url, violation_date, outcome, norm_amount, amount, steps, confidence, "
+        "CAST(len(finding_ids) AS BIGINT) AS findings, "
         # a fine that rests only on presumed findings is shown apart: due only if the facts are proven
         "coalesce(p.presumed, FALSE) AS presumption FROM fines_all f LEFT JOIN (SELECT o.fine_id, "
         f"bool_and(coalesce(x.presumption, FALSE)) AS presumed FROM fine_of o JOIN {findings} x USING (finding_id) "
-        "GROUP BY o.fine_id) p USING (fine_id) ORDER BY f.fine_id").to_arrow_table().cast(FINE_SCHEMA)
-    out = con.sql(f"SELECT x.*, o.fine_id FROM {findings} x LEFT JOIN fine_of o USING (finding_id) "
-                  f"ORDER BY x.finding_id").to_arrow_table()
-    return out, fines
+        "GROUP BY o.fine_id) p USING (fine_id)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE audit_findings_out AS SELECT x.*, o.fine_id FROM {findings} x "
+                f"LEFT JOIN fine_of o USING (finding_id)")
+    con.execute(f"DROP TABLE fines_all; DROP TABLE fine_of; DROP TABLE {findings}")
+    return "audit_findings_out", "audit_fines"
+
+
+def _package_findings(ctx: AuditContext, pkg: Any, findings: str) -> pa.Table:
+    """The findings of one statute package's rules, as Arrow (what its Python fine policy and extra tables read)."""
+    rule_ids = [r for r in RULES if RULES[r].func.__module__.startswith(pkg.__name__ + ".")]
+    where = ", ".join("'" + r.replace("'", "''") + "'" for r in rule_ids) or "NULL"
+    return ctx.records.con.sql(f"SELECT * FROM {findings} WHERE rule_id IN ({where}) ORDER BY finding_id").to_arrow_table()
 
 
 def _evaluations(ctx: AuditContext, pseudo: Pseudonymiser) -> tuple[str | None, dict[str, Any]]:
