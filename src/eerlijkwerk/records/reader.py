@@ -29,6 +29,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from eerlijkwerk.records.schema import BOOL_FALSE, BOOL_TRUE, SQL_TYPE, Kind, TableSpec, ordered_tables
 
 CSV_CHUNK_ROWS = 500_000
+#: Up to this many rows a table is validated with the fewest statements (sorted, duplicate keys grouped directly).
+SMALL_ROWS = 100_000
 #: Upper bound of any money cell (EUR): keeps the engine's exact integer arithmetic far from overflow.
 MONEY_MAX = "1000000"
 
@@ -355,11 +357,12 @@ def _read_xlsx(path: Path, sheet: str) -> tuple[list[str], pa.Table]:
     return header, pa.table(data)
 
 
-def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], str, dict[str, str]]:
+def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], str, dict[str, str], int]:
     """Parquet is read inside DuckDB (no copy through Python) with the file's own column types; returns the header, a
-    SQL source (the columns as they are, plus _row) and the DuckDB type of each column."""
+    SQL source (the columns as they are, plus _row), the DuckDB type of each column and the number of rows."""
     try:
-        schema = pq.read_schema(path)
+        meta = pq.read_metadata(path)
+        schema = meta.schema.to_arrow_schema()
     except Exception as exc:
         raise RecordsError(f"{path}: not a readable Parquet file: {exc}") from exc
     header = list(schema.names)
@@ -371,7 +374,7 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str]
         raise RecordsError(f"{path}: not a readable Parquet file: {exc}") from exc
     cols = "".join(f"{_ident(h)}, " for h in header)
     src = f"SELECT {cols}CAST(file_row_number + 1 AS BIGINT) AS _row FROM {scan}"
-    return header, src, {h: types[h] for h in header if h in types}
+    return header, src, {h: types[h] for h in header if h in types}, meta.num_rows
 
 
 def _sql_str(s: str) -> str:
@@ -653,10 +656,11 @@ def _reject_parts(spec: TableSpec, tm: TableMapping, fl: str, typed: str) -> lis
 
 
 def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql: str, header: list[str],
-                    tm: TableMapping, file_label: str, malformed: bool, types: dict[str, str] | None = None) -> TableLoad:
+                    tm: TableMapping, file_label: str, malformed: bool, types: dict[str, str] | None = None,
+                    rows: int | None = None) -> TableLoad:
     """Validate one table from ``source_sql`` (its columns, ``_row`` and, for malformed rows, ``_malformed``; ``types``:
-    the DuckDB type of each source column, None when every column is text) into the typed table, ``rejects`` and
-    ``<table>__rejected``."""
+    the DuckDB type of each source column, None when every column is text; ``rows``: the number of rows, when known)
+    into the typed table, ``rejects`` and ``<table>__rejected``."""
     load = TableLoad(spec.name, file_label)
     rename = {ours: theirs for ours, theirs in tm.columns.items()}
     unknown_map = [c for c in rename if c not in {col.name for col in spec.columns}]
@@ -723,11 +727,13 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
     select = (f"SELECT _row, {out}, {' OR '.join(flags) or 'FALSE'} AS _bad "
               f"FROM (SELECT _row{keep}, {', '.join(s2)} FROM (SELECT _row{keep}, {', '.join(s1)} FROM src_{t}))")
     # the rows stay in input order: a plain scan and projections keep it (DuckDB preserves insertion order); should the
-    # optimizer plan a join (it does for a long IN list), sort
-    plan = "".join(str(r[1]) for r in con.execute(f"EXPLAIN {select}").fetchall())
-    order = " ORDER BY _row" if re.search(r"JOIN|Join|AGGREGATE|Aggregate|WINDOW|Window|UNION|Union", plan) else ""
-    con.execute(f"CREATE OR REPLACE TABLE {t} AS {select}{order}")
-    load.rows_read = con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+    # optimizer plan a join (it does for a long IN list), sort. A small table is sorted anyway (cheaper than a check).
+    small = rows is not None and rows <= SMALL_ROWS
+    order = " ORDER BY _row"
+    if not small:
+        plan = "".join(str(r[1]) for r in con.execute(f"EXPLAIN {select}").fetchall())
+        order = order if re.search(r"JOIN|Join|AGGREGATE|Aggregate|WINDOW|Window|UNION|Union", plan) else ""
+    (load.rows_read,) = con.execute(f"CREATE OR REPLACE TABLE {t} AS {select}{order}").fetchone()
 
     # rows whose key repeats an earlier one: none when the keys are strictly increasing in the file (checked in one
     # streaming pass), else found by grouping
@@ -735,8 +741,8 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
     dup = None
     if spec.key:
         k = _ident(spec.key)
-        (unordered,) = con.execute(f"SELECT count(*) FROM (SELECT {k} AS k, lag({k}) OVER () AS p FROM {t} "
-                                   f"WHERE {k} IS NOT NULL) WHERE p >= k").fetchone()
+        unordered = small or con.execute(f"SELECT count(*) FROM (SELECT {k} AS k, lag({k}) OVER () AS p FROM {t} "
+                                         f"WHERE {k} IS NOT NULL) WHERE p >= k").fetchone()[0]
         if unordered:
             dup = f"dup_{t}"
             temps.append(dup)
@@ -755,10 +761,9 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
                     f"WHERE {c} IS NOT NULL AND {c} NOT IN (SELECT {_ident(r.target_column)} FROM {r.table})")
     bad_sources = [f"SELECT _row FROM {t} WHERE _bad"] + [f"SELECT _row FROM {x}" for x in temps]
     bad = f"bad_{t}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {bad} AS {' UNION '.join(bad_sources)}")
+    (n_bad,) = con.execute(f"CREATE OR REPLACE TEMP TABLE {bad} AS {' UNION '.join(bad_sources)}").fetchone()
     temps.append(bad)
     ident = ", ".join(["_row"] + [_ident(c.name) for c in spec.columns if c.kind == Kind.ID])
-    (n_bad,) = con.execute(f"SELECT count(*) FROM {bad}").fetchone()
     if n_bad:
         # the reasons, worked out as text for the flagged rows only (re-read from the source)
         sel = ["_row"]
@@ -852,14 +857,15 @@ def load_records(path: Path | str, mapping: Mapping | None = None,
         malformed = False
         types: dict[str, str] | None = None
         if fmt == "parquet":
-            header, source_sql, types = _read_parquet(con, p)
+            header, source_sql, types, rows = _read_parquet(con, p)
         else:
             header, arrow = _read_csv(p, tm) if fmt == "csv" else _read_xlsx(p, sheet or spec.name)
             malformed = "_malformed" in arrow.column_names
+            rows = arrow.num_rows
             con.register(f"arrow_{spec.name}", arrow)
             source_sql = f"SELECT * FROM arrow_{spec.name}"
         try:
-            loads[spec.name] = _validate_table(con, spec, source_sql, header, tm, label, malformed, types)
+            loads[spec.name] = _validate_table(con, spec, source_sql, header, tm, label, malformed, types, rows)
         except duckdb.Error as exc:
             raise RecordsError(f"{label}: cannot be read: {exc}") from exc
         finally:
