@@ -168,3 +168,168 @@ def test_cli_audit_writes_every_output(tmp_path):
     assert "worker_id" not in findings.column_names and findings.column("worker_ref")[0].as_py().startswith("w-")
     assert pa.types.is_decimal(findings.schema.field("shortfall").type)
     assert "W1" not in (out / "findings.csv").read_text(encoding="utf-8")
+
+
+# --- Parquet columns that already have the right type (checked as values, not re-parsed as text) ------------------
+
+def _both(tmp_path, name: str, columns: dict[str, tuple[pa.DataType, list]], extra=None) -> tuple:
+    """The same table as CSV text and as typed Parquet (next to the given other tables); returns both Records."""
+    import csv as _csv
+    import datetime as dt
+
+    def text(v):
+        if v is None:
+            return ""
+        if isinstance(v, dt.datetime) and v.tzinfo is not None:
+            return f"{v.year:04d}" + v.strftime("-%m-%dT%H:%M:%S") + "+00:00"
+        return v.isoformat(sep=" ") if isinstance(v, dt.datetime) else str(v)
+
+    n = len(next(iter(columns.values()))[1])
+    out = []
+    for kind in ("csv", "parquet"):
+        folder = records(tmp_path / kind, [GOOD], **(extra or {}))
+        (folder / f"{name}.csv").unlink(missing_ok=True)
+        if kind == "csv":
+            with open(folder / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
+                w = _csv.writer(fh)
+                w.writerow(list(columns))
+                for i in range(n):
+                    w.writerow([text(vals[i]) for _, vals in columns.values()])
+        else:
+            pq.write_table(pa.table({c: pa.array(vals, t) for c, (t, vals) in columns.items()}), folder / f"{name}.parquet")
+        out.append(load_records(folder))
+    return tuple(out)
+
+
+def _rejected(recs, table: str, first_row: int) -> set:
+    """(record number, column, value, reason) of a table's rejections; record 1 = the first data row."""
+    import re
+
+    def renumber(reason):
+        return re.sub(r"first at row (\d+)", lambda m: f"first at row {int(m[1]) - first_row + 1}", reason)
+
+    return {(r["row_nr"] - first_row + 1, r["col"], r["value"], renumber(r["reason"]))
+            for r in recs.rejects().to_pylist() if r["tbl"] == table}
+
+
+def test_typed_parquet_gives_the_same_rejections_as_text(tmp_path):
+    """Typed Parquet payslips (DECIMAL money and hours, DATE, BOOLEAN) are checked as values: a negative amount, more
+    than 2 decimals, a missing required value, a duplicate key and an unknown worker give the same rejections as the
+    same cells in a CSV file; valid rows get the same typed values."""
+    from decimal import Decimal as D
+
+    d = __import__("datetime").date
+    cols = {
+        "payslip_id": (pa.string(), ["P1", "P2", "P3", "P4", "P2", "P6", "P7", "P8", "P9"]),
+        "worker_id": (pa.string(), ["W1", "W1", "W1", "W1", "W1", "NOBODY", "W1", "W1", "W1"]),
+        "employer_id": (pa.string(), ["90000001"] * 9),
+        "period_start": (pa.date32(), [d(2025, 1, 6), d(2025, 1, 6), None, d(2025, 1, 6), d(2025, 1, 6), d(2025, 1, 6),
+                                       d(2025, 1, 6), d(2025, 1, 6), d(2025, 1, 13)]),
+        "period_end": (pa.date32(), [d(2025, 1, 12)] * 9),
+        "hours_worked": (pa.decimal128(10, 2), [D("40.00"), D("-5.00"), D("40.00"), D("40.00"), D("40.00"), D("40.00"),
+                                                D("400.00"), None, D("8.00")]),
+        "overtime_hours": (pa.decimal128(12, 3), [None, None, None, D("1.250"), None, None, None, None, D("10.000")]),
+        "gross_wage": (pa.decimal128(14, 2), [D("600.00"), D("600.00"), D("600.00"), D("600.00"), D("600.00"),
+                                              D("600.00"), D("600.00"), D("2000000.00"), D("-0.01")]),
+        "holiday_allowance": (pa.int64(), [48, 48, None, 48, 48, -48, 48, 48, 48]),
+        "housing_authorised": (pa.bool_(), [True, None, False, False, False, False, False, False, False]),
+    }
+    text, typed = _both(tmp_path, "payslips", cols)
+    got = _rejected(typed, "payslips", 1)
+    assert got == _rejected(text, "payslips", 2)
+    assert {(1 + 1, "hours_worked", "-5.00", "negative value not allowed"), (3, "period_start", None, "required value missing"),
+            (4, "overtime_hours", "1.250", "more than 2 decimals"), (5, "payslip_id", "P2", "duplicate payslip_id (first at row 2)"),
+            (6, "worker_id", "NOBODY", "unknown worker_id (not in the valid rows of workers)"),
+            (6, "holiday_allowance", "-48", "negative value not allowed"),
+            (7, "hours_worked", "400.00", "more hours than the period has (24 h a day)"),
+            (8, "gross_wage", "2000000.00", "above the maximum of 1000000"),
+            (9, "gross_wage", "-0.01", "negative value not allowed")} <= got
+    for t, first in ((text, 2), (typed, 1)):
+        load = t.loads["payslips"]
+        assert (load.rows_read, load.rows_valid, load.rows_rejected) == (9, 1, 8)
+    q = "SELECT * EXCLUDE (_row) FROM payslips"
+    assert text.con.sql(q).fetchall() == typed.con.sql(q).fetchall()
+    assert typed.con.sql("SELECT _row, payslip_id FROM payslips__rejected").fetchall()[:2] == [(2, "P2"), (3, "P3")]
+
+
+def test_typed_parquet_timestamps_as_text_with_offset_or_local_time(tmp_path):
+    """A Parquet TIMESTAMP WITH TIME ZONE is an instant (as text with +00:00); a TIMESTAMP without time zone is local
+    time in Europe/Amsterdam with the same DST rules as local text: both give the same instants, wall-clock times and
+    rejections as the CSV text."""
+    import datetime as dt
+
+    utc = dt.UTC
+    ts = dt.datetime
+    # around both DST nights of 2024 and 2025
+    starts = [ts(2025, 3, 30, 0, 30), ts(2025, 3, 30, 2, 30), ts(2025, 10, 26, 2, 30), ts(2025, 10, 26, 1, 59, 59),
+              ts(2025, 10, 26, 3, 0), ts(2024, 3, 31, 1, 59), ts(2024, 3, 31, 3, 0), ts(2024, 10, 27, 2, 0),
+              ts(2024, 10, 27, 1, 0), None, ts(2025, 6, 1, 22, 0)]
+    ends = [s + dt.timedelta(hours=8) if s else ts(2025, 1, 1, 8) for s in starts]
+    n = len(starts)
+    base = {"shift_id": (pa.string(), [f"S{i}" for i in range(n)]), "worker_id": (pa.string(), ["W1"] * n),
+            "employer_id": (pa.string(), ["90000001"] * n), "break_minutes": (pa.int32(), [30] * (n - 1) + [-1])}
+    for tz in (None, utc):
+        conv = (lambda x: x.replace(tzinfo=utc) if x else None) if tz else (lambda x: x)
+        cols = {**base, "start_at": (pa.timestamp("us", tz=tz and "UTC"), [conv(s) for s in starts]),
+                "end_at": (pa.timestamp("us", tz=tz and "UTC"), [conv(e) for e in ends])}
+        text, typed = _both(tmp_path / str(tz), "shifts", cols)
+        assert _rejected(typed, "shifts", 1) == _rejected(text, "shifts", 2)
+        reasons = {r[3] for r in _rejected(typed, "shifts", 1)}
+        assert {"required value missing", "below the minimum of 0"} <= reasons
+        if tz is None:
+            assert {"local time does not exist in Europe/Amsterdam (clock moved forward): give the UTC offset",
+                    "local time occurs twice in Europe/Amsterdam (clock moved back): give the UTC offset"} <= reasons
+        q = "SELECT * EXCLUDE (_row) FROM shifts"
+        assert text.con.sql(q).fetchall() == typed.con.sql(q).fetchall()
+        assert typed.loads["shifts"].rows_valid == text.loads["shifts"].rows_valid > 4
+
+
+def test_hours_too_large_for_the_type_are_rejected_not_an_error(tmp_path):
+    folder = records(tmp_path, [GOOD, {**GOOD, "hours_worked": "123456789"}])
+    got = reasons(load_records(folder))
+    assert (3, "hours_worked", "not a number of hours (digits with a dot before at most 2 decimals)") in got
+
+
+def test_large_tables_keep_input_order(tmp_path):
+    """Tables come out in input row order (DuckDB keeps insertion order for a scan with projections; the reader never
+    lets a join into that pass), also for more rows than one row group and with rejected rows deleted."""
+    n = 300_000
+    ids = [f"P{i:07d}" for i in range(n)]
+    ids[1001] = ids[1000]  # a duplicate key (of a row that is rejected for its own reason too)
+    table = pa.table({
+        "payslip_id": ids, "worker_id": ["W1"] * n, "employer_id": ["90000001"] * n,
+        "period_start": ["2025-01-06"] * n, "period_end": ["2025-01-12"] * n, "hours_worked": ["40"] * n,
+        "gross_wage": ["600.00" if i % 1000 else "-1" for i in range(n)],
+        "housing_authorised": [["ja", "nee", "YES", "0", "j", "n"][i % 6] for i in range(n)],
+        "hours_basis": [["records", "worker_claim"][i % 2] for i in range(n)]})
+    folder = records(tmp_path, [GOOD])
+    (folder / "payslips.csv").unlink()
+    pq.write_table(table, folder / "payslips.parquet", row_group_size=50_000)
+    recs = load_records(folder)
+    rows = recs.con.sql("SELECT _row FROM payslips").fetchnumpy()["_row"]
+    assert len(rows) == n - 301 and (rows[1:] > rows[:-1]).all()
+    assert (1002, "payslip_id", "duplicate payslip_id (first at row 1001)") in reasons(recs)
+
+
+def test_local_time_lookup_equals_timezone(tmp_path):
+    """The reader's look-up of the UTC offset per day (instead of timezone() per value) gives what DuckDB's
+    timezone() gives, minute by minute across both DST nights of 2024 and 2025, and matches Python's zoneinfo."""
+    import zoneinfo
+
+    import duckdb
+
+    from eerlijkwerk.records.reader import _LOCAL_OK, _local_instant_sql, _local_sql
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    nights = ["2024-03-31", "2024-10-27", "2025-03-30", "2025-10-26"]
+    con.execute("CREATE TABLE m AS SELECT make_timestamp(epoch_us(CAST(d AS TIMESTAMP)) + m * 60000000) AS t "
+                f"FROM (VALUES {', '.join(f'({n!r})' for n in nights)}) v(d), range(-180, 360) r(m)")
+    old = f"CASE WHEN {_LOCAL_OK.format(v='t')} THEN timezone('Europe/Amsterdam', t) END"
+    assert con.sql(f"SELECT count(*) FILTER (({old}) IS DISTINCT FROM ({_local_instant_sql('t')})), "
+                   f"count(*) FILTER (({_local_instant_sql('t')}) IS NULL) FROM m").fetchall() == [(0, 4 * 60)]  # an hour a night does not exist or occurs twice
+    rows = con.sql(f"SELECT make_timestamptz(epoch_us(t)) AS c, {_local_sql('make_timestamptz(epoch_us(t))')}, "
+                   f"timezone('Europe/Amsterdam', make_timestamptz(epoch_us(t))) FROM m").fetchall()
+    ams = zoneinfo.ZoneInfo("Europe/Amsterdam")
+    assert all(fast == slow == c.astimezone(ams).replace(tzinfo=None) for c, fast, slow in rows)
+    assert len(rows) == 4 * 540

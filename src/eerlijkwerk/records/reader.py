@@ -1,8 +1,9 @@
 """Read and validate records: CSV, Parquet or Excel in, typed DuckDB tables and a list of rejected rows out.
 
-Every table is read as text first, with the row number the user sees (CSV/Excel: the header is row 1; Parquet: the
-first record is row 1). Validation runs in DuckDB, so it scales to millions of rows, and produces one rejection per
-(row, column, reason). Rows with any rejection are kept out of evaluation; nothing is dropped silently:
+Every table is read with the row number the user sees (CSV/Excel: the header is row 1; Parquet: the first record is
+row 1); cells are judged as text (a Parquet column that already has the right type is checked as its value, with the
+same outcome). Validation runs in DuckDB, in one pass over the data, so it scales to tens of millions of rows, and
+produces one rejection per (row, column, reason). Rows with any rejection are kept out of evaluation; nothing is dropped silently:
 ``rows_read == rows_valid + rows_rejected`` for every table, and the counts go into the report.
 
 Errors that concern a whole file (missing file, wrong encoding, no header, missing required columns) raise
@@ -12,8 +13,9 @@ Errors that concern a whole file (missing file, wrong encoding, no header, missi
 from __future__ import annotations
 
 import csv
-import os
 import datetime as dt
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from eerlijkwerk.records.schema import BOOL_FALSE, BOOL_TRUE, SQL_TYPE, Kind, TableSpec, ordered_tables
 
 CSV_CHUNK_ROWS = 500_000
+#: Up to this many rows a table is validated with the fewest statements (sorted, duplicate keys grouped directly).
+SMALL_ROWS = 100_000
 #: Upper bound of any money cell (EUR): keeps the engine's exact integer arithmetic far from overflow.
 MONEY_MAX = "1000000"
 
@@ -353,17 +357,24 @@ def _read_xlsx(path: Path, sheet: str) -> tuple[list[str], pa.Table]:
     return header, pa.table(data)
 
 
-def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], str]:
-    """Parquet is read inside DuckDB (no copy through Python); returns header and a SQL source of text columns."""
+def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], str, dict[str, str], int]:
+    """Parquet is read inside DuckDB (no copy through Python) with the file's own column types; returns the header, a
+    SQL source (the columns as they are, plus _row), the DuckDB type of each column and the number of rows."""
     try:
-        schema = pq.read_schema(path)
+        meta = pq.read_metadata(path)
+        schema = meta.schema.to_arrow_schema()
     except Exception as exc:
         raise RecordsError(f"{path}: not a readable Parquet file: {exc}") from exc
     header = list(schema.names)
     _check_header(path, header)
-    casts = [f"CAST({_ident(f.name)} AS VARCHAR) AS {_ident(f.name)}" for f in schema]
-    src = f"SELECT {', '.join(casts)}, CAST(file_row_number + 1 AS BIGINT) AS _row FROM read_parquet('{_sql_str(str(path))}', file_row_number=true)"
-    return header, src
+    scan = f"read_parquet('{_sql_str(str(path))}', file_row_number=true)"
+    try:
+        types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
+    except duckdb.Error as exc:
+        raise RecordsError(f"{path}: not a readable Parquet file: {exc}") from exc
+    cols = "".join(f"{_ident(h)}, " for h in header)
+    src = f"SELECT {cols}CAST(file_row_number + 1 AS BIGINT) AS _row FROM {scan}"
+    return header, src, {h: types[h] for h in header if h in types}, meta.num_rows
 
 
 def _sql_str(s: str) -> str:
@@ -376,11 +387,26 @@ def _ident(s: str) -> str:
 
 # ---------------------------------------------------------------------------------------------------------------
 # validation in DuckDB
+#
+# Every cell is judged as text: the text of a CSV/Excel cell, or the text of a Parquet value (its CAST to VARCHAR; an
+# instant with a time zone as ISO 8601 in UTC, e.g. 2024-03-04 05:15:00+00:00). A Parquet column whose type already is
+# the column's kind (a DATE for a date, a DECIMAL with at most 2 decimals for money, ...) is not turned into text and
+# parsed back: only the checks that its text could still fail are made on the value (negative, too large, ...), with the
+# same outcome. One pass over the source computes the typed columns and a flag per row; the reasons (file, row, column,
+# reason) are then worked out, as text, for the flagged rows only.
 
 
-def _value_sql(col, tm: TableMapping, src_name: str | None) -> str:
-    """Text value after trimming, defaults and the mapping's decimal/date conventions."""
-    v = f"NULLIF(trim(CAST({_ident(src_name)} AS VARCHAR)), '')" if src_name else "CAST(NULL AS VARCHAR)"
+def _value_sql(col, tm: TableMapping, text: str | None) -> str:
+    """Text value after trimming, defaults and the mapping's decimal/date conventions (``text``: the cell's text)."""
+    if text is None:
+        v = "CAST(NULL AS VARCHAR)"
+    elif re.fullmatch(r'"([^"]|"")*"', text):
+        # trim() removes spaces (Unicode Zs) at either end; it is needed only when the text starts with a character that
+        # is not printable ASCII, ends with a space, or has a non-ASCII character (that test is cheaper than trim())
+        v = (f"CASE WHEN ascii({text}) BETWEEN 33 AND 126 AND NOT {text} LIKE '% ' AND strlen({text}) = length({text}) "
+             f"THEN {text} ELSE NULLIF(trim({text}), '') END")
+    else:
+        v = f"NULLIF(trim({text}), '')"
     if col.kind in (Kind.MONEY, Kind.HOURS) and tm.decimal == ",":
         # only the decimal-comma form is converted; anything else stays as it is and fails with its own text
         v = (f"CASE WHEN regexp_full_match({v}, '-?(\\d{{1,3}}(\\.\\d{{3}})+|\\d+)(,\\d+)?') "
@@ -390,6 +416,27 @@ def _value_sql(col, tm: TableMapping, src_name: str | None) -> str:
     return v
 
 
+def _globs(v: str, patterns: tuple[str, ...]) -> str:
+    """``v`` matches one of the GLOB patterns ('#' = one ASCII digit): the same test as the regular expressions in the
+    comments below, much faster."""
+    return "(" + " OR ".join(f"{v} GLOB '{p.replace('#', '[0-9]')}'" for p in patterns) + ")"
+
+
+# \d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})
+_TS_OFFSET = ("####-##-##[T ]##:##:##[+-]##:##", "####-##-##[T ]##:##:##[+-]####", "####-##-##[T ]##:##:##Z",
+              "####-##-##[T ]##:##[+-]##:##", "####-##-##[T ]##:##[+-]####", "####-##-##[T ]##:##Z")
+# \d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?
+_TS_LOCAL = ("####-##-##[T ]##:##:##", "####-##-##[T ]##:##")
+# \d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?
+_DATE = ("####-##-##", "####-##-##[T ]00:00", "####-##-##[T ]00:00:00")
+
+
+def _one_of(v: str, values: tuple[str, ...]) -> str:
+    """``v`` is one of ``values``. Not ``v IN (...)``: DuckDB plans a long IN list as a join, and a join does not keep
+    the rows in input order."""
+    return "(" + " OR ".join(f"{v} = '{_sql_str(x)}'" for x in values) + ")"
+
+
 def _typed_sql(col, v: str, tm: TableMapping) -> str:
     k = col.kind
     if k in (Kind.ID, Kind.TEXT):
@@ -397,40 +444,35 @@ def _typed_sql(col, v: str, tm: TableMapping) -> str:
     if k == Kind.DATE:
         if tm.date_format:
             return f"CAST(try_strptime({v}, '{_sql_str(tm.date_format)}') AS DATE)"
-        return (f"CASE WHEN regexp_full_match({v}, '\\d{{4}}-\\d{{2}}-\\d{{2}}([ T]00:00(:00)?)?') "
-                f"THEN TRY_CAST(left({v}, 10) AS DATE) END")
+        return f"CASE WHEN {_globs(v, _DATE)} THEN TRY_CAST(left({v}, 10) AS DATE) END"
     if k == Kind.TIMESTAMP:
         # with an offset: that instant; without: local time in Europe/Amsterdam (checked for DST gaps/overlaps)
-        return (f"CASE WHEN regexp_full_match({v}, '\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]\\d{{2}}:\\d{{2}}(:\\d{{2}})?(Z|[+-]\\d{{2}}:?\\d{{2}})') "
-                f"THEN TRY_CAST({v} AS TIMESTAMPTZ) "
-                f"WHEN regexp_full_match({v}, '\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]\\d{{2}}:\\d{{2}}(:\\d{{2}})?') "
-                f"THEN CASE WHEN {_LOCAL_OK.format(v=v)} THEN timezone('Europe/Amsterdam', TRY_CAST({v} AS TIMESTAMP)) END END")
+        return (f"CASE WHEN {_globs(v, _TS_OFFSET)} THEN TRY_CAST({v} AS TIMESTAMPTZ) "
+                f"WHEN {_globs(v, _TS_LOCAL)} THEN {_local_instant_sql(f'TRY_CAST({v} AS TIMESTAMP)')} END")
     if k in (Kind.MONEY, Kind.HOURS):
-        return f"CASE WHEN regexp_full_match({v}, '\\d{{1,10}}(\\.\\d{{1,2}})?') THEN CAST({v} AS {SQL_TYPE[k]}) END"
+        # TRY_CAST: hours have 8 digits before the decimal point (DECIMAL(10,2)); a larger number is not a number of hours
+        return f"CASE WHEN regexp_full_match({v}, '\\d{{1,10}}(\\.\\d{{1,2}})?') THEN TRY_CAST({v} AS {SQL_TYPE[k]}) END"
     if k == Kind.INT:
         return f"CASE WHEN regexp_full_match({v}, '-?\\d{{1,15}}') THEN CAST({v} AS BIGINT) END"
     if k == Kind.BOOL:
-        t = ", ".join(f"'{x}'" for x in BOOL_TRUE)
-        f = ", ".join(f"'{x}'" for x in BOOL_FALSE)
-        return f"CASE WHEN lower({v}) IN ({t}) THEN TRUE WHEN lower({v}) IN ({f}) THEN FALSE END"
+        return f"CASE WHEN {_one_of(f'lower({v})', BOOL_TRUE)} THEN TRUE WHEN {_one_of(f'lower({v})', BOOL_FALSE)} THEN FALSE END"
     if k == Kind.CHOICE:
-        ch = ", ".join(f"'{x}'" for x in col.choices)
-        return f"CASE WHEN lower({v}) IN ({ch}) THEN lower({v}) END"
+        return f"CASE WHEN {_one_of(f'lower({v})', col.choices)} THEN lower({v}) END"
     if k == Kind.COUNTRY:
         return f"CASE WHEN regexp_full_match(upper({v}), '[A-Z]{{2}}') THEN upper({v}) END"
     raise AssertionError(k)
 
 
-# a local time exists and is unambiguous in Europe/Amsterdam (no DST gap, not in the repeated hour)
-_LOCAL_OK = ("timezone('Europe/Amsterdam', timezone('Europe/Amsterdam', TRY_CAST({v} AS TIMESTAMP))) = TRY_CAST({v} AS TIMESTAMP) "
-             "AND timezone('Europe/Amsterdam', timezone('Europe/Amsterdam', TRY_CAST({v} AS TIMESTAMP)) - INTERVAL 1 HOUR) "
-             "<> TRY_CAST({v} AS TIMESTAMP)")
+# a local time ({v}: a TIMESTAMP) exists and is unambiguous in Europe/Amsterdam (no DST gap, not in the repeated hour)
+_LOCAL_OK = ("timezone('Europe/Amsterdam', timezone('Europe/Amsterdam', {v})) = {v} "
+             "AND timezone('Europe/Amsterdam', timezone('Europe/Amsterdam', {v}) - INTERVAL 1 HOUR) <> {v}")
 
 
 def _bad_value_reason(col, v: str, tm: TableMapping) -> str:
     k = col.kind
     if k == Kind.TIMESTAMP:
-        return (f"CASE WHEN TRY_CAST({v} AS TIMESTAMP) IS NULL THEN 'not a date-time (YYYY-MM-DDTHH:MM[:SS][+01:00])' "
+        return (f"CASE WHEN NOT ({_globs(v, _TS_OFFSET)} OR {_globs(v, _TS_LOCAL)}) OR {_globs(v, _TS_OFFSET)} "
+                f"OR TRY_CAST({v} AS TIMESTAMP) IS NULL THEN 'not a date-time (YYYY-MM-DDTHH:MM[:SS][+01:00])' "
                 f"WHEN timezone('Europe/Amsterdam', timezone('Europe/Amsterdam', TRY_CAST({v} AS TIMESTAMP))) <> TRY_CAST({v} AS TIMESTAMP) "
                 f"THEN 'local time does not exist in Europe/Amsterdam (clock moved forward): give the UTC offset' "
                 f"ELSE 'local time occurs twice in Europe/Amsterdam (clock moved back): give the UTC offset' END")
@@ -454,8 +496,171 @@ def _bad_value_reason(col, v: str, tm: TableMapping) -> str:
     return "'invalid value'"
 
 
+# --- Parquet columns of the right type ---------------------------------------------------------------------------
+
+_INT_TYPES = frozenset(("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
+                        "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"))
+_TSTZ = "TIMESTAMP WITH TIME ZONE"
+_TSTZ_RANGE = "BETWEEN TIMESTAMPTZ '0001-01-01 00:00:00+00' AND TIMESTAMPTZ '9999-12-31 23:59:59+00'"
+
+
+def _decimal_scale(stype: str) -> int | None:
+    m = re.fullmatch(r"DECIMAL\((\d+),(\d+)\)", stype)
+    return int(m[2]) if m else None
+
+
+def _typed_source(col, stype: str | None, tm: TableMapping) -> bool:
+    """The source column (Parquet) already has a type for the column's kind: it is used as it is. Identifiers, text and
+    codes are VARCHAR either way; other source types (a date as text, money as DOUBLE, ...) go through their text."""
+    k = col.kind
+    if stype is None:
+        return False
+    if k == Kind.DATE:
+        return stype == "DATE" and not tm.date_format
+    if k in (Kind.MONEY, Kind.HOURS):
+        return tm.decimal == "." and (stype in _INT_TYPES or _decimal_scale(stype) is not None)
+    if k == Kind.BOOL:
+        return stype == "BOOLEAN"
+    if k == Kind.INT:
+        return stype in _INT_TYPES
+    if k == Kind.TIMESTAMP:
+        return stype in (_TSTZ, "TIMESTAMP")
+    return False
+
+
+def _typed_value_sql(col, x: str, stype: str) -> tuple[str, str]:
+    """(accepted, value) for a typed source value ``x`` (not NULL): ``accepted`` is true exactly when the value's text
+    would be accepted; ``value`` is then the typed value, the same as parsed from that text."""
+    k = col.kind
+    if k == Kind.DATE:  # the text of a date outside years 1-9999 is not YYYY-MM-DD
+        return f"{x} BETWEEN DATE '0001-01-01' AND DATE '9999-12-31'", x
+    if k in (Kind.MONEY, Kind.HOURS):
+        if (_decimal_scale(stype) or 0) > 2:  # its text always shows more than 2 decimals
+            return "FALSE", f"CAST(NULL AS {SQL_TYPE[k]})"
+        # at most 10 digits before the point; hours fit DECIMAL(10,2)
+        return f"{x} >= 0 AND {x} < {'10000000000' if k == Kind.MONEY else '100000000'}", f"CAST({x} AS {SQL_TYPE[k]})"
+    if k == Kind.BOOL:
+        return "TRUE", x
+    if k == Kind.INT:
+        return f"{x} > -1000000000000000 AND {x} < 1000000000000000", f"CAST({x} AS BIGINT)"
+    if k == Kind.TIMESTAMP and stype == _TSTZ:  # whole seconds (the text has no fraction of a second)
+        return f"{x} {_TSTZ_RANGE} AND epoch_us({x}) % 1000000 = 0", x
+    if k == Kind.TIMESTAMP:  # without time zone: local time in Europe/Amsterdam
+        accepted = (f"{x} BETWEEN TIMESTAMP '0001-01-01' AND TIMESTAMP '9999-12-31 23:59:59' "
+                    f"AND epoch_us({x}) % 1000000 = 0 AND {_local_instant_sql(x)} IS NOT NULL")
+        return accepted, _local_instant_sql(x)
+    raise AssertionError(k)
+
+
+def _text_sql(x: str, stype: str | None, col) -> str:
+    """The text of a source value: a CSV/Excel cell as it is; a Parquet value as DuckDB writes it, except an instant
+    (TIMESTAMP WITH TIME ZONE), which is written in ISO 8601 with its UTC offset."""
+    if stype is None or stype == "VARCHAR":
+        return x
+    if stype == _TSTZ and col.kind == Kind.TIMESTAMP:
+        return (f"CASE WHEN {x} {_TSTZ_RANGE} AND epoch_us({x}) % 1000000 = 0 "
+                f"THEN strftime({x}, '%Y-%m-%d %H:%M:%S') || '+00:00' ELSE CAST({x} AS VARCHAR) END")
+    return f"CAST({x} AS VARCHAR)"
+
+
+# --- wall-clock time in Europe/Amsterdam -------------------------------------------------------------------------
+
+_US_HOUR = 3_600_000_000
+_US_DAY = 86_400_000_000
+_AMS_DAYS: tuple[int, int, str] | None = None
+
+
+def _amsterdam_days() -> tuple[int, int, str]:
+    """(first, last, bits): for every "day" d from first to last, the instants from d 01:00 UTC to d+1 01:00 UTC (EU
+    daylight saving time changes at 01:00 UTC) have one UTC offset in Europe/Amsterdam, +1 h, or +2 h where bit d-first
+    is 1. Computed once per process with DuckDB's own timezone() (the same time zone data as every other conversion) at
+    the start, middle and end of each such day, 1970-2099; the longest run of days that pass is used."""
+    global _AMS_DAYS
+    if _AMS_DAYS is None:
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        rows = con.execute(f"""
+            WITH d AS (SELECT range AS d FROM range(0, 47482)),
+            o AS (SELECT d, [epoch_us(timezone('Europe/Amsterdam', make_timestamptz(u))) - u
+                             FOR u IN [d * {_US_DAY} + {_US_HOUR}, d * {_US_DAY} + {_US_HOUR} + {_US_DAY} // 2,
+                                       (d + 1) * {_US_DAY} + {_US_HOUR} - 1]] AS offs FROM d)
+            SELECT d, CASE WHEN offs[1] = offs[2] AND offs[2] = offs[3] THEN offs[1] END FROM o ORDER BY d""").fetchall()
+        con.close()
+        best, start = (0, -1), 0
+        for i, (_, off) in enumerate(rows + [(None, None)]):
+            if off not in (_US_HOUR, 2 * _US_HOUR):
+                if i - start > best[1] - best[0] + 1:
+                    best = (start, i - 1)
+                start = i + 1
+        first, last = best
+        bits = "".join("1" if rows[i][1] == 2 * _US_HOUR else "0" for i in range(first, last + 1))
+        _AMS_DAYS = (rows[first][0], rows[last][0], bits)
+    return _AMS_DAYS
+
+
+def _dst_bit(us: str) -> str:
+    """1 when the instant ``us`` (microseconds since 1970, UTC) is in summer time in Europe/Amsterdam, else 0 (the
+    caller checks that it lies in the days of :func:`_amsterdam_days`)."""
+    first, _, bits = _amsterdam_days()
+    return f"get_bit('{bits}'::BIT, CAST(({us} - {_US_HOUR}) // {_US_DAY} AS INTEGER) - {first})"
+
+
+def _local_sql(c: str) -> str:
+    """Wall-clock time in Europe/Amsterdam of the instant ``c``: the same as timezone('Europe/Amsterdam', c), by a
+    look-up of the day's UTC offset (timezone() itself outside 1970-2099)."""
+    first, last, _ = _amsterdam_days()
+    u = f"epoch_us({c})"
+    return (f"CASE WHEN {u} >= {first * _US_DAY + _US_HOUR} AND {u} < {(last + 1) * _US_DAY + _US_HOUR} "
+            f"THEN make_timestamp({u} + {_US_HOUR} * (1 + {_dst_bit(u)})) "
+            f"ELSE timezone('Europe/Amsterdam', {c}) END")
+
+
+def _local_instant_sql(t: str) -> str:
+    """The instant of the local time ``t`` (a TIMESTAMP, Europe/Amsterdam); NULL when that local time does not exist
+    (clock moved forward) or occurs twice (clock moved back). Local time L is L - 1 h in winter or L - 2 h in summer:
+    it exists once when exactly one of the two is right, i.e. when both candidates have the same DST bit. The same as
+    the check with timezone() (_LOCAL_OK), which is used outside 1970-2099."""
+    first, last, _ = _amsterdam_days()
+    lt = f"epoch_us({t})"
+    b1, b2 = _dst_bit(f"({lt} - {_US_HOUR})"), _dst_bit(f"({lt} - {2 * _US_HOUR})")
+    return (f"CASE WHEN {lt} >= {first * _US_DAY + 3 * _US_HOUR} AND {lt} < {(last + 1) * _US_DAY + 2 * _US_HOUR} "
+            f"THEN CASE WHEN {b1} = {b2} THEN make_timestamptz({lt} - {_US_HOUR} - {_US_HOUR} * {b1}) END "
+            f"WHEN {_LOCAL_OK.format(v=t)} THEN timezone('Europe/Amsterdam', {t}) END")
+
+
+# --- one table --------------------------------------------------------------------------------------------------
+
+
+def _reject_parts(spec: TableSpec, tm: TableMapping, fl: str, typed: str) -> list[str]:
+    """Per-column and row-check rejections of the rows in ``typed`` (columns v_<c>: text value, <c>: typed value)."""
+    t = spec.name
+    parts = []
+    for col in spec.columns:
+        c, vc = _ident(col.name), _ident("v_" + col.name)
+        if col.required:
+            parts.append(f"SELECT '{t}', '{fl}', _row, '{col.name}', NULL, 'required value missing' FROM {typed} WHERE {vc} IS NULL")
+        if col.kind not in (Kind.ID, Kind.TEXT):
+            parts.append(f"SELECT '{t}', '{fl}', _row, '{col.name}', {vc}, {_bad_value_reason(col, vc, tm)} "
+                         f"FROM {typed} WHERE {vc} IS NOT NULL AND {c} IS NULL")
+        max_value = col.max_value or (MONEY_MAX if col.kind == Kind.MONEY else None)
+        if max_value is not None:
+            parts.append(f"SELECT '{t}', '{fl}', _row, '{col.name}', {vc}, 'above the maximum of {max_value}' "
+                         f"FROM {typed} WHERE {c} > {max_value}")
+        if col.min_value is not None:
+            parts.append(f"SELECT '{t}', '{fl}', _row, '{col.name}', {vc}, 'below the minimum of {col.min_value}' "
+                         f"FROM {typed} WHERE {c} < {col.min_value}")
+    for rc in spec.row_checks:
+        parts.append(f"SELECT '{t}', '{fl}', _row, '{rc.column}', CAST({_ident(rc.column)} AS VARCHAR), '{_sql_str(rc.reason)}' "
+                     f"FROM {typed} WHERE {rc.failing_sql}")
+    return parts
+
+
 def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql: str, header: list[str],
-                    tm: TableMapping, file_label: str, malformed: bool) -> TableLoad:
+                    tm: TableMapping, file_label: str, malformed: bool, types: dict[str, str] | None = None,
+                    rows: int | None = None) -> TableLoad:
+    """Validate one table from ``source_sql`` (its columns, ``_row`` and, for malformed rows, ``_malformed``; ``types``:
+    the DuckDB type of each source column, None when every column is text; ``rows``: the number of rows, when known)
+    into the typed table, ``rejects`` and ``<table>__rejected``."""
     load = TableLoad(spec.name, file_label)
     rename = {ours: theirs for ours, theirs in tm.columns.items()}
     unknown_map = [c for c in rename if c not in {col.name for col in spec.columns}]
@@ -481,65 +686,123 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
         load.warnings.append(f"{file_label}: column(s) not used: {', '.join(unused)}")
 
     t = spec.name
+    types = types or {}
+    stype = {c.name: types.get(src_of[c.name]) if src_of[c.name] else None for c in spec.columns}
+    fast = {c.name for c in spec.columns if _typed_source(c, stype[c.name], tm)}
     con.execute(f"CREATE OR REPLACE TEMP VIEW src_{t} AS {source_sql}")
-    sel = ["_row"]
-    for col in spec.columns:
-        v = _value_sql(col, tm, src_of[col.name])
-        sel.append(f"{v} AS {_ident('v_' + col.name)}")
-        sel.append(f"{_typed_sql(col, v, tm)} AS {_ident(col.name)}")
-    if malformed:
-        sel.append("_malformed")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE typed_{t} AS SELECT {', '.join(sel)} FROM src_{t}")
-    load.rows_read = con.execute(f"SELECT count(*) FROM typed_{t}").fetchall()[0][0]
 
-    parts = []
-    fl = _sql_str(file_label)
-    if malformed:
-        parts.append(f"SELECT '{t}', '{fl}', _row, '(row)', NULL, _malformed FROM typed_{t} WHERE _malformed IS NOT NULL")
+    # one pass: typed columns and a flag for every row that has a rejection of its own
+    # (1) per column its text value (or, typed, the source value); (2) typed value; (3) the flag, local times
+    keep = ", _malformed" if malformed else ""
+    s1, s2, flags = [], [], []
     for col in spec.columns:
-        c, vc = _ident(col.name), _ident("v_" + col.name)
-        if col.required:
-            parts.append(f"SELECT '{t}', '{fl}', _row, '{col.name}', NULL, 'required value missing' FROM typed_{t} WHERE {vc} IS NULL")
+        n, x = col.name, (_ident(src_of[col.name]) if src_of[col.name] else None)
+        c, vc = _ident(n), _ident("v_" + n)
+        if n in fast:
+            ok, value = _typed_value_sql(col, vc, stype[n])
+            default = _typed_sql(col, f"'{_sql_str(col.default)}'", tm) if col.default is not None else "NULL"
+            s1.append(f"{x} AS {vc}")
+            s2.append(f"{vc}, CAST(CASE WHEN {vc} IS NULL THEN {default} WHEN {ok} THEN {value} END AS {SQL_TYPE[col.kind]}) AS {c}")
+            if col.required and col.default is None:
+                flags.append(f"{vc} IS NULL")
+        else:
+            s1.append(f"{_value_sql(col, tm, _text_sql(x, stype[n], col) if x else None)} AS {vc}")
+            s2.append(f"{vc}, CAST({_typed_sql(col, vc, tm)} AS {SQL_TYPE[col.kind]}) AS {c}")
+            if col.required:
+                flags.append(f"{vc} IS NULL")
         if col.kind not in (Kind.ID, Kind.TEXT):
-            parts.append(f"SELECT '{t}', '{fl}', _row, '{col.name}', {vc}, {_bad_value_reason(col, vc, tm)} "
-                         f"FROM typed_{t} WHERE {vc} IS NOT NULL AND {c} IS NULL")
+            flags.append(f"({vc} IS NOT NULL AND {c} IS NULL)")
         max_value = col.max_value or (MONEY_MAX if col.kind == Kind.MONEY else None)
         if max_value is not None:
-            parts.append(f"SELECT '{t}', '{fl}', _row, '{col.name}', {vc}, 'above the maximum of {max_value}' "
-                         f"FROM typed_{t} WHERE {c} > {max_value}")
+            flags.append(f"({c} > {max_value}) IS TRUE")
         if col.min_value is not None:
-            parts.append(f"SELECT '{t}', '{fl}', _row, '{col.name}', {vc}, 'below the minimum of {col.min_value}' "
-                         f"FROM typed_{t} WHERE {c} < {col.min_value}")
-    for rc in spec.row_checks:
-        parts.append(f"SELECT '{t}', '{fl}', _row, '{rc.column}', CAST({_ident(rc.column)} AS VARCHAR), '{_sql_str(rc.reason)}' "
-                     f"FROM typed_{t} WHERE {rc.failing_sql}")
+            flags.append(f"({c} < {col.min_value}) IS TRUE")
+    flags += [f"({rc.failing_sql}) IS TRUE" for rc in spec.row_checks]
+    if malformed:
+        flags.append("_malformed IS NOT NULL")
+    out = ", ".join(_ident(c.name) for c in spec.columns)
+    # for every instant, also its wall-clock time in Europe/Amsterdam (night work, calendar days)
+    out += "".join(f", {_local_sql(_ident(c.name))} AS {_ident(c.name + '_local')}"
+                   for c in spec.columns if c.kind == Kind.TIMESTAMP)
+    select = (f"SELECT _row, {out}, {' OR '.join(flags) or 'FALSE'} AS _bad "
+              f"FROM (SELECT _row{keep}, {', '.join(s2)} FROM (SELECT _row{keep}, {', '.join(s1)} FROM src_{t}))")
+    # the rows stay in input order: a plain scan and projections keep it (DuckDB preserves insertion order); should the
+    # optimizer plan a join (it does for a long IN list), sort. A small table is sorted anyway (cheaper than a check).
+    small = rows is not None and rows <= SMALL_ROWS
+    order = " ORDER BY _row"
+    if not small:
+        plan = "".join(str(r[1]) for r in con.execute(f"EXPLAIN {select}").fetchall())
+        order = order if re.search(r"JOIN|Join|AGGREGATE|Aggregate|WINDOW|Window|UNION|Union", plan) else ""
+    (load.rows_read,) = con.execute(f"CREATE OR REPLACE TABLE {t} AS {select}{order}").fetchone()
+
+    # rows whose key repeats an earlier one: none when the keys are strictly increasing in the file (checked in one
+    # streaming pass), else found by grouping
+    temps = []
+    dup = None
     if spec.key:
         k = _ident(spec.key)
-        parts.append(
-            f"SELECT '{t}', '{fl}', _row, '{spec.key}', {k}, 'duplicate {spec.key} (first at row ' || first_row || ')' "
-            f"FROM (SELECT _row, {k}, min(_row) OVER (PARTITION BY {k}) AS first_row FROM typed_{t} WHERE {k} IS NOT NULL) "
-            f"WHERE _row > first_row")
-    for ref in spec.references:
-        c = _ident(ref.column)
-        parts.append(
-            f"SELECT '{t}', '{fl}', _row, '{ref.column}', {c}, 'unknown {ref.column} (not in the valid rows of {ref.table})' "
-            f"FROM typed_{t} WHERE {c} IS NOT NULL AND {c} NOT IN (SELECT {_ident(ref.target_column)} FROM {ref.table})")
-    if malformed:  # a row that could not be split into columns gets only its own reason
-        parts = [parts[0]] + [f"SELECT * FROM ({p}) WHERE _row NOT IN (SELECT _row FROM typed_{t} WHERE _malformed IS NOT NULL)"
-                              for p in parts[1:]]
-    con.execute(f"INSERT INTO rejects {' UNION ALL '.join(parts)}")
-    cols = ", ".join(f"CAST({_ident(c.name)} AS {SQL_TYPE[c.kind]}) AS {_ident(c.name)}" for c in spec.columns)
-    # for every instant, also its wall-clock time in Europe/Amsterdam (night work, calendar days)
-    cols += "".join(f", timezone('Europe/Amsterdam', {_ident(c.name)}) AS {_ident(c.name + '_local')}"
-                    for c in spec.columns if c.kind == Kind.TIMESTAMP)
-    con.execute(
-        f"CREATE OR REPLACE TABLE {t} AS SELECT _row, {cols} FROM typed_{t} "
-        f"WHERE _row NOT IN (SELECT row_nr FROM rejects WHERE tbl = '{t}') ORDER BY _row")
-    # the identifying text of rejected rows, so rules can tell "no records" from "records rejected on input"
-    ident = ", ".join(f"{_ident('v_' + c.name)} AS {_ident(c.name)}" for c in spec.columns if c.kind == Kind.ID)
-    con.execute(f"CREATE OR REPLACE TABLE {t}__rejected AS SELECT _row, {ident} FROM typed_{t} "
-                f"WHERE _row IN (SELECT row_nr FROM rejects WHERE tbl = '{t}')")
-    con.execute(f"DROP TABLE typed_{t}")
+        unordered = small or con.execute(f"SELECT count(*) FROM (SELECT {k} AS k, lag({k}) OVER () AS p FROM {t} "
+                                         f"WHERE {k} IS NOT NULL) WHERE p >= k").fetchone()[0]
+        if unordered:
+            dup = f"dup_{t}"
+            temps.append(dup)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {dup} AS SELECT _row, {k}, first_row FROM ("
+                f"SELECT _row, {k}, min(_row) OVER (PARTITION BY {k}) AS first_row FROM {t} "
+                f"WHERE {k} IN (SELECT {k} FROM {t} WHERE {k} IS NOT NULL GROUP BY {k} HAVING count(*) > 1)) "
+                f"WHERE _row > first_row")
+    refs = []
+    for i, r in enumerate(spec.references):
+        c = _ident(r.column)
+        ref = f"ref{i}_{t}"
+        temps.append(ref)
+        refs.append((r, ref))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {ref} AS SELECT _row, {c} FROM {t} "
+                    f"WHERE {c} IS NOT NULL AND {c} NOT IN (SELECT {_ident(r.target_column)} FROM {r.table})")
+    bad_sources = [f"SELECT _row FROM {t} WHERE _bad"] + [f"SELECT _row FROM {x}" for x in temps]
+    bad = f"bad_{t}"
+    (n_bad,) = con.execute(f"CREATE OR REPLACE TEMP TABLE {bad} AS {' UNION '.join(bad_sources)}").fetchone()
+    temps.append(bad)
+    ident = ", ".join(["_row"] + [_ident(c.name) for c in spec.columns if c.kind == Kind.ID])
+    if n_bad:
+        # the reasons, worked out as text for the flagged rows only (re-read from the source)
+        sel = ["_row"]
+        for col in spec.columns:
+            x = _ident(src_of[col.name]) if src_of[col.name] else None
+            v = _value_sql(col, tm, _text_sql(x, stype[col.name], col) if x else None)
+            sel.append(f"{v} AS {_ident('v_' + col.name)}")
+            sel.append(f"{_typed_sql(col, v, tm)} AS {_ident(col.name)}")
+        if malformed:
+            sel.append("_malformed")
+        typed = f"typed_{t}"
+        temps.append(typed)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS SELECT {', '.join(sel)} FROM src_{t} "
+                    f"WHERE _row IN (SELECT _row FROM {bad})")
+        fl = _sql_str(file_label)
+        parts = _reject_parts(spec, tm, fl, typed)
+        if dup:
+            parts.append(f"SELECT '{t}', '{fl}', _row, '{spec.key}', {_ident(spec.key)}, "
+                         f"'duplicate {spec.key} (first at row ' || first_row || ')' FROM {dup}")
+        for r, ref in refs:
+            parts.append(f"SELECT '{t}', '{fl}', _row, '{r.column}', {_ident(r.column)}, "
+                         f"'unknown {r.column} (not in the valid rows of {r.table})' FROM {ref}")
+        if malformed:  # a row that could not be split into columns gets only its own reason
+            parts = ([f"SELECT '{t}', '{fl}', _row, '(row)', NULL, _malformed FROM {typed} WHERE _malformed IS NOT NULL"]
+                     + [f"SELECT * FROM ({p}) WHERE _row NOT IN (SELECT _row FROM {typed} WHERE _malformed IS NOT NULL)"
+                        for p in parts])
+        con.execute(f"INSERT INTO rejects {' UNION ALL '.join(parts)}")
+        # every flagged row has its reason (a safeguard: the flag and the reasons are computed apart)
+        con.execute(f"INSERT INTO rejects SELECT '{t}', '{fl}', _row, '(row)', NULL, 'rejected on input' FROM {bad} "
+                    f"WHERE _row NOT IN (SELECT row_nr FROM rejects WHERE tbl = '{t}')")
+        # the identifying text of rejected rows, so rules can tell "no records" from "records rejected on input"
+        con.execute(f"CREATE OR REPLACE TABLE {t}__rejected AS SELECT {ident} FROM {t} "
+                    f"WHERE _row IN (SELECT _row FROM {bad}) ORDER BY _row")
+        con.execute(f"DELETE FROM {t} WHERE _row IN (SELECT _row FROM {bad})")
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE {t}__rejected AS SELECT {ident} FROM {t} WHERE FALSE")
+    con.execute(f"ALTER TABLE {t} DROP COLUMN _bad")
+    for x in temps:
+        con.execute(f"DROP TABLE IF EXISTS {x}")
     con.execute(f"DROP VIEW src_{t}")
     load.rows_valid = con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
     load.rows_rejected = load.rows_read - load.rows_valid
@@ -592,15 +855,17 @@ def load_records(path: Path | str, mapping: Mapping | None = None,
         fmt, p, sheet = found
         label = p.name if sheet is None or fmt != "xlsx" else f"{p.name}[{sheet}]"
         malformed = False
+        types: dict[str, str] | None = None
         if fmt == "parquet":
-            header, source_sql = _read_parquet(con, p)
+            header, source_sql, types, rows = _read_parquet(con, p)
         else:
             header, arrow = _read_csv(p, tm) if fmt == "csv" else _read_xlsx(p, sheet or spec.name)
             malformed = "_malformed" in arrow.column_names
+            rows = arrow.num_rows
             con.register(f"arrow_{spec.name}", arrow)
             source_sql = f"SELECT * FROM arrow_{spec.name}"
         try:
-            loads[spec.name] = _validate_table(con, spec, source_sql, header, tm, label, malformed)
+            loads[spec.name] = _validate_table(con, spec, source_sql, header, tm, label, malformed, types, rows)
         except duckdb.Error as exc:
             raise RecordsError(f"{label}: cannot be read: {exc}") from exc
         finally:
