@@ -203,15 +203,15 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
         union = union.union(p)
     ctx.backend._run_pre_execute_hooks(union)  # registers the in-memory parameter tables the rules read
     con = records.con
-    con.execute(f"CREATE OR REPLACE TEMP TABLE findings_raw AS {ctx.backend.compile(union)}")
     keep = [c for c in FINDING_COLUMNS if c != "worker_id"]
+    # one pass: the rules' union is numbered and pseudonymised as it is written (no intermediate copy, no sort of
+    # the table itself: readers order by finding_id)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE audit_findings AS SELECT 'F' || lpad(CAST(row_number() OVER (ORDER BY rule_id, "
         "employer_id, worker_id, period_start, payslip_id, evidence) AS VARCHAR), 7, '0') AS finding_id, rule_id, "
         f"employer_id, {pseudo.sql('worker_id')} AS worker_ref, {', '.join(c for c in keep if c != 'employer_id')}, "
         "statute, article, citation, url, status, title, explanation, worker_id AS _worker_id "
-        "FROM findings_raw ORDER BY rule_id, employer_id, worker_id, period_start, payslip_id, evidence")
-    con.execute("DROP TABLE findings_raw")
+        f"FROM ({ctx.backend.compile(union)})")
     timings["evaluate_s"] = time.perf_counter() - t1
     timings["findings_s"] = timings["evaluate_s"] - timings["rules_s"]
 
@@ -298,8 +298,8 @@ def _fines(ctx: AuditContext, findings: str) -> tuple[str, str]:
     con.execute(f"CREATE OR REPLACE TEMP TABLE fines_all AS SELECT 'B' || lpad(CAST(row_number() OVER (ORDER BY part, "
                 f"rule_id, employer_id, worker_ref, violation_date) AS VARCHAR), 6, '0') AS fine_id, * FROM "
                 f"({' UNION ALL '.join(parts)})")
-    con.execute("CREATE OR REPLACE TEMP TABLE fine_of AS SELECT DISTINCT ON (finding_id) unnest(finding_ids) AS "
-                "finding_id, fine_id FROM fines_all ORDER BY finding_id, fine_id")
+    con.execute("CREATE OR REPLACE TEMP TABLE fine_of AS SELECT finding_id, min(fine_id) AS fine_id FROM (SELECT "
+                "unnest(finding_ids) AS finding_id, fine_id FROM fines_all) GROUP BY finding_id")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE audit_fines AS SELECT f.fine_id, employer_id, worker_ref, rule_id, citation, "
         "policy, policy_url, violation_date, outcome, norm_amount, amount, steps, confidence, "
@@ -308,9 +308,10 @@ def _fines(ctx: AuditContext, findings: str) -> tuple[str, str]:
         "coalesce(p.presumed, FALSE) AS presumption FROM fines_all f LEFT JOIN (SELECT o.fine_id, "
         f"bool_and(coalesce(x.presumption, FALSE)) AS presumed FROM fine_of o JOIN {findings} x USING (finding_id) "
         "GROUP BY o.fine_id) p USING (fine_id)")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE audit_findings_out AS SELECT x.*, o.fine_id FROM {findings} x "
+    # a view: the findings (up to millions, with their texts) are not copied again to add the fine id
+    con.execute(f"CREATE OR REPLACE TEMP VIEW audit_findings_out AS SELECT x.*, o.fine_id FROM {findings} x "
                 f"LEFT JOIN fine_of o USING (finding_id)")
-    con.execute(f"DROP TABLE fines_all; DROP TABLE fine_of; DROP TABLE {findings}")
+    con.execute("DROP TABLE fines_all")
     return "audit_findings_out", "audit_fines"
 
 
