@@ -159,18 +159,30 @@ def _edges(ctx: AuditContext) -> list:
     return sorted(set(r.column(0).to_pylist()) | set(r.column(1).to_pylist()))
 
 
+def _edge_inside(ctx: AuditContext, b: ir.Table) -> ir.BooleanValue:
+    """A rate starts or ends (or a calendar year begins) on a day after the first day of the period."""
+    inside = ibis.literal(False)
+    for d in _edges(ctx):
+        inside = inside | ((b.period_start < d) & (b.period_end >= d))
+    return inside
+
+
 def _plain(ctx: AuditContext, b: ir.Table) -> ir.BooleanValue:
     """The period lies within one age, one calendar year and one value of every rate (nearly all periods)."""
-    inside = ibis.literal(False)
-    for d in _edges(ctx):  # a rate starts or ends on a day after the first day of the period
-        inside = inside | ((b.period_start < d) & (b.period_end >= d))
-    return (b.age_start == b.age_end) & ~inside
+    return (b.age_start == b.age_end) & ~_edge_inside(ctx, b)
 
 
 def _split_due(ctx: AuditContext) -> ir.Table:
     """Per payslip that is not plain (a rate change, a new year or a birthday inside the period): s_row, s_due_x,
-    s_covered_days, s_conf_rank, summed over its segments. Small: materialised once."""
-    b = _base(ctx)
+    s_covered_days, s_conf_rank, summed over its segments. Small: materialised once. Only payslips with a rate edge
+    inside the period or of a worker who is under 21 on some payslip can be split, so only those are joined."""
+    p = ctx.table("payslips")
+    first = ctx.backend.execute(p.period_start.min())
+    w = ctx.table("workers")
+    if first is not None:
+        young = w.filter(w.birth_date > ibis.date(first.year - ADULT_AGE - 1, 1, 1)).select(y_worker="worker_id")
+        p = p.filter(_edge_inside(ctx, p) | p.worker_id.isin(young.y_worker))
+    b = _base(ctx, p)
     seg = segments(ctx, b.filter(~_plain(ctx, b)))
     return seg.group_by(s_row=seg._row).aggregate(s_due_x=seg.due_x.sum(), s_covered_days=seg.days.sum(),
                                                   s_conf_rank=seg.conf_rank.max())
