@@ -66,8 +66,8 @@ class AuditResult:
     def fines(self) -> pa.Table:
         """One row per fine (FINE_SCHEMA), in fine_id order."""
         if self._fines is None:
-            self._fines = self.con.sql(f"SELECT * FROM {self.fines_table} ORDER BY fine_id").to_arrow_table() \
-                .cast(FINE_SCHEMA)
+            self._fines = self.con.sql(f"SELECT * EXCLUDE (finding_ids) FROM {self.fines_table} ORDER BY fine_id") \
+                .to_arrow_table().cast(FINE_SCHEMA)
         return self._fines
 
     @property
@@ -258,7 +258,9 @@ FINE_SCHEMA = pa.schema([
     ("steps", pa.string()), ("confidence", pa.string()), ("findings", pa.int64()), ("presumption", pa.bool_()),
 ])
 _PART_SCHEMA = pa.schema([f for f in FINE_SCHEMA if f.name not in ("fine_id", "findings", "presumption")]
-                         + [("finding_ids", pa.list_(pa.string()))])
+                         + [("finding_ids", pa.list_(pa.string())), ("presumption", pa.bool_())])
+_PART_COLUMNS = ("employer_id, worker_ref, rule_id, citation, policy, policy_url, violation_date, outcome, norm_amount, "
+                 "amount, steps, confidence, finding_ids, presumption")
 
 
 def _fines(ctx: AuditContext, findings: str) -> tuple[str, str]:
@@ -273,9 +275,8 @@ def _fines(ctx: AuditContext, findings: str) -> tuple[str, str]:
         if fines_mod is None:
             continue
         if hasattr(fines_mod, "fines_sql"):
-            parts += [f"SELECT {len(parts)} AS part, employer_id, worker_ref, rule_id, citation, policy, policy_url, "
-                      f"violation_date, outcome, norm_amount, amount, steps, confidence, finding_ids FROM ({q})"
-                      for q in fines_mod.fines_sql(ctx, findings)]
+            parts += [f"SELECT {len(parts) + i} AS part, {_PART_COLUMNS} FROM ({q})"
+                      for i, q in enumerate(fines_mod.fines_sql(ctx, findings))]
             continue
         prefix = pkg.__name__.rsplit(".", 1)[-1] + "."
         sub = _package_findings(ctx, pkg, findings)
@@ -284,34 +285,30 @@ def _fines(ctx: AuditContext, findings: str) -> tuple[str, str]:
         rows = list(fines_mod.compute_fines(ctx, sub))
         if not rows:
             continue
+        presumed = dict(zip(sub.column("finding_id").to_pylist(), sub.column("presumption").to_pylist()))
+        for r in rows:  # a fine that rests only on presumed findings is shown apart: due only if the facts are proven
+            r["presumption"] = bool(r["finding_ids"]) and all(presumed.get(i) for i in r["finding_ids"])
         cols = {f.name: [r.get(f.name) for r in rows] for f in _PART_SCHEMA}
         cols["steps"] = [json.dumps(x, default=str, ensure_ascii=False) for x in cols["steps"]]
         name = f"fines_part_{len(parts)}_{prefix[:-1]}"
         con.register(name, pa.table(cols, schema=_PART_SCHEMA))
-        parts.append(f"SELECT {len(parts)} AS part, employer_id, worker_ref, rule_id, citation, policy, policy_url, "
-                     f"violation_date, outcome, norm_amount, amount, steps, confidence, finding_ids FROM {name}")
+        parts.append(f"SELECT {len(parts)} AS part, {_PART_COLUMNS} FROM {name}")
     if not parts:
         parts = ["SELECT 0 AS part, NULL::VARCHAR AS employer_id, NULL::VARCHAR AS worker_ref, NULL::VARCHAR AS rule_id, "
                  "NULL::VARCHAR AS citation, NULL::VARCHAR AS policy, NULL::VARCHAR AS policy_url, NULL::DATE AS "
                  "violation_date, NULL::VARCHAR AS outcome, NULL::DECIMAL(14,2) AS norm_amount, NULL::DECIMAL(14,2) AS "
-                 "amount, NULL::VARCHAR AS steps, NULL::VARCHAR AS confidence, NULL::VARCHAR[] AS finding_ids WHERE FALSE"]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE fines_all AS SELECT 'B' || lpad(CAST(row_number() OVER (ORDER BY part, "
-                f"rule_id, employer_id, worker_ref, violation_date) AS VARCHAR), 6, '0') AS fine_id, * FROM "
-                f"({' UNION ALL '.join(parts)})")
-    con.execute("CREATE OR REPLACE TEMP TABLE fine_of AS SELECT finding_id, min(fine_id) AS fine_id FROM (SELECT "
-                "unnest(finding_ids) AS finding_id, fine_id FROM fines_all) GROUP BY finding_id")
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE audit_fines AS SELECT f.fine_id, employer_id, worker_ref, rule_id, citation, "
-        "policy, policy_url, violation_date, outcome, norm_amount, amount, steps, confidence, "
-        "CAST(len(finding_ids) AS BIGINT) AS findings, "
-        # a fine that rests only on presumed findings is shown apart: due only if the facts are proven
-        "coalesce(p.presumed, FALSE) AS presumption FROM fines_all f LEFT JOIN (SELECT o.fine_id, "
-        f"bool_and(coalesce(x.presumption, FALSE)) AS presumed FROM fine_of o JOIN {findings} x USING (finding_id) "
-        "GROUP BY o.fine_id) p USING (fine_id)")
-    # a view: the findings (up to millions, with their texts) are not copied again to add the fine id
+                 "amount, NULL::VARCHAR AS steps, NULL::VARCHAR AS confidence, NULL::VARCHAR[] AS finding_ids, "
+                 "NULL::BOOLEAN AS presumption WHERE FALSE"]
+    con.execute("CREATE OR REPLACE TEMP TABLE audit_fines AS SELECT 'B' || lpad(CAST(row_number() OVER (ORDER BY "
+                "part, rule_id, employer_id, worker_ref, violation_date) AS VARCHAR), 6, '0') AS fine_id, "
+                "employer_id, worker_ref, rule_id, citation, policy, policy_url, violation_date, outcome, norm_amount, "
+                "amount, steps, confidence, CAST(len(finding_ids) AS BIGINT) AS findings, presumption, finding_ids "
+                f"FROM ({' UNION ALL '.join(parts)})")
+    # views: the findings (up to millions, with their texts) are not copied again to add the fine id
+    con.execute("CREATE OR REPLACE TEMP VIEW fine_of AS SELECT finding_id, min(fine_id) AS fine_id FROM (SELECT "
+                "unnest(finding_ids) AS finding_id, fine_id FROM audit_fines) GROUP BY finding_id")
     con.execute(f"CREATE OR REPLACE TEMP VIEW audit_findings_out AS SELECT x.*, o.fine_id FROM {findings} x "
                 f"LEFT JOIN fine_of o USING (finding_id)")
-    con.execute("DROP TABLE fines_all")
     return "audit_findings_out", "audit_fines"
 
 

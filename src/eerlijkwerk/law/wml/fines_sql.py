@@ -5,7 +5,8 @@ on some date, so every amount, band and factor still comes from parameters/boete
 
 Each query returns one row per fine with the columns of the engine's fine table (see engine/run.py ``FINE_SCHEMA``):
 employer_id, _worker_id, worker_ref, rule_id, citation, policy, policy_url, violation_date, outcome, norm_amount,
-amount (EUR DECIMAL(14,2)), steps (JSON list of named steps), confidence, finding_ids (list of finding ids).
+amount (EUR DECIMAL(14,2)), steps (JSON list of named steps), confidence, finding_ids (list of finding ids),
+presumption (every finding of the fine rests on a presumption).
 
 Exactness: percentages and durations are compared, never divided: ``pct < x`` is ``shortfall × 100 < x × due`` on
 DECIMALs, ``months ≥ m`` is ``start + m months ≤ end + 1 day`` on dates (the same calendar-month convention as
@@ -150,7 +151,8 @@ class WmlFines:
         rs = ", ".join(q(r) for r in rules)
         return (f"SELECT employer_id, _worker_id, any_value(worker_ref) AS worker_ref, sum(shortfall) AS short, "
                 f"sum(due) AS due, min(period_start) AS start_d, max(coalesce(period_end, period_start)) AS end_d, "
-                f"list(finding_id ORDER BY finding_id) AS ids{extra} FROM {self.F} WHERE rule_id IN ({rs}) "
+                f"list(finding_id ORDER BY finding_id) AS ids, bool_and(coalesce(presumption, FALSE)) AS presumed"
+                f"{extra} FROM {self.F} WHERE rule_id IN ({rs}) "
                 f"GROUP BY employer_id, _worker_id")
 
     def priors(self) -> str:
@@ -235,7 +237,8 @@ class WmlFines:
         return (f"SELECT employer_id, _worker_id, worker_ref, {q(rule_id)} AS rule_id, {q(citation)} AS citation, "
                 f"{pol} AS policy, {url} AS policy_url, end_d AS violation_date, {outcome} AS outcome, "
                 f"CAST({norm} AS DECIMAL(14,2)) AS norm_amount, CAST({amount} AS DECIMAL(14,2)) AS amount, "
-                f"{steps_sql} AS steps, {conf} AS confidence, ids AS finding_ids FROM ({body})")
+                f"{steps_sql} AS steps, {conf} AS confidence, ids AS finding_ids, presumed AS presumption "
+                f"FROM ({body})")
 
     # -- the offences ------------------------------------------------------------------------------------------------
     def _table_fine(self, rule_id: str, citation: str, pid: str, article: str, *, duration: bool,
@@ -292,9 +295,11 @@ class WmlFines:
         join = ""
         if deductions:
             join = (f" LEFT JOIN (SELECT employer_id AS d_emp, _worker_id AS d_w, list(finding_id ORDER BY finding_id) "
-                    f"AS d_ids FROM {self.F} WHERE rule_id IN ({', '.join(q(r) for r in DEDUCTION_RULES)}) "
-                    f"GROUP BY ALL) d ON d.d_emp = g.employer_id AND d.d_w = g._worker_id")
-            extra = ", list_concat(g.ids, coalesce(d.d_ids, [])) AS all_ids"
+                    f"AS d_ids, bool_and(coalesce(presumption, FALSE)) AS d_presumed FROM {self.F} WHERE rule_id IN "
+                    f"({', '.join(q(r) for r in DEDUCTION_RULES)}) GROUP BY ALL) d ON d.d_emp = g.employer_id AND "
+                    f"d.d_w = g._worker_id")
+            extra = (", list_concat(g.ids, coalesce(d.d_ids, [])) AS all_ids, "
+                     "g.presumed AND coalesce(d.d_presumed, TRUE) AS all_presumed")
         common, amounts, rank = self.common_steps("norm")
         body = (f"SELECT *, {amounts} FROM (SELECT *, CASE WHEN {min_below} IS NOT NULL AND short < {min_below} "
                 f"THEN {min_amount} ELSE table_norm END AS norm, {warned} AS warned FROM (SELECT *, {table_norm} AS "
@@ -310,7 +315,7 @@ class WmlFines:
         steps += [f"CASE WHEN NOT warned THEN {s} END" for s in common]
         ids = "all_ids" if deductions else "ids"
         return self.finish(
-            f"SELECT * REPLACE ({ids} AS ids) FROM ({body})" if deductions else body, rule_id, citation, pid, steps,
+            f"SELECT * REPLACE ({ids} AS ids, all_presumed AS presumed) FROM ({body})" if deductions else body, rule_id, citation, pid, steps,
             "CASE WHEN warned THEN 'warning' ELSE 'fine' END", "norm",
             "CASE WHEN warned THEN 0 ELSE a3 END",
             f"CASE WHEN warned THEN {warn_rank} ELSE {rank} END")
