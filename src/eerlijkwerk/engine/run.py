@@ -275,8 +275,13 @@ def _fines(ctx: AuditContext, findings: str) -> tuple[str, str]:
         if fines_mod is None:
             continue
         if hasattr(fines_mod, "fines_sql"):
-            parts += [f"SELECT {len(parts) + i} AS part, {_PART_COLUMNS} FROM ({q})"
-                      for i, q in enumerate(fines_mod.fines_sql(ctx, findings))]
+            from eerlijkwerk.law.wml.fines_sql import CORE
+
+            for core, present in fines_mod.fines_sql(ctx, findings):
+                # the numbers are computed now; the texts and steps are rendered when the fines are read
+                name = f"fines_core_{len(parts)}"
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {core}")
+                parts.append(f"SELECT {len(parts)} AS part, {_PART_COLUMNS} FROM ({present.replace(CORE, name)})")
             continue
         prefix = pkg.__name__.rsplit(".", 1)[-1] + "."
         sub = _package_findings(ctx, pkg, findings)
@@ -291,7 +296,9 @@ def _fines(ctx: AuditContext, findings: str) -> tuple[str, str]:
         cols = {f.name: [r.get(f.name) for r in rows] for f in _PART_SCHEMA}
         cols["steps"] = [json.dumps(x, default=str, ensure_ascii=False) for x in cols["steps"]]
         name = f"fines_part_{len(parts)}_{prefix[:-1]}"
-        con.register(name, pa.table(cols, schema=_PART_SCHEMA))
+        con.register(name + "_arrow", pa.table(cols, schema=_PART_SCHEMA))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        con.unregister(name + "_arrow")
         parts.append(f"SELECT {len(parts)} AS part, {_PART_COLUMNS} FROM {name}")
     if not parts:
         parts = ["SELECT 0 AS part, NULL::VARCHAR AS employer_id, NULL::VARCHAR AS worker_ref, NULL::VARCHAR AS rule_id, "
@@ -299,8 +306,8 @@ def _fines(ctx: AuditContext, findings: str) -> tuple[str, str]:
                  "violation_date, NULL::VARCHAR AS outcome, NULL::DECIMAL(14,2) AS norm_amount, NULL::DECIMAL(14,2) AS "
                  "amount, NULL::VARCHAR AS steps, NULL::VARCHAR AS confidence, NULL::VARCHAR[] AS finding_ids, "
                  "NULL::BOOLEAN AS presumption WHERE FALSE"]
-    con.execute("CREATE OR REPLACE TEMP TABLE audit_fines AS SELECT 'B' || lpad(CAST(row_number() OVER (ORDER BY "
-                "part, rule_id, employer_id, worker_ref, violation_date) AS VARCHAR), 6, '0') AS fine_id, "
+    con.execute("CREATE OR REPLACE TEMP VIEW audit_fines AS SELECT 'B' || lpad(CAST(row_number() OVER (ORDER BY "
+                "part, rule_id, employer_id, worker_ref, violation_date, finding_ids[1]) AS VARCHAR), 6, '0') AS fine_id, "
                 "employer_id, worker_ref, rule_id, citation, policy, policy_url, violation_date, outcome, norm_amount, "
                 "amount, steps, confidence, CAST(len(finding_ids) AS BIGINT) AS findings, presumption, finding_ids "
                 f"FROM ({' UNION ALL '.join(parts)})")

@@ -24,6 +24,8 @@ from eerlijkwerk.engine.context import OPEN_END, AuditContext
 from eerlijkwerk.params import DatedValue
 
 RANK = {"confirmed": 0, "secondary": 1, "unconfirmed": 2}
+#: placeholder for the table holding a fine query's numbers (see WmlFines.finish and engine/run.py _fines)
+CORE = "__fine_core__"
 CONF_NAME = {v: k for k, v in RANK.items()}
 DEDUCTION_RULES = ("wml.housing_deduction", "wml.health_insurance_deduction", "wml.other_deduction")
 
@@ -226,23 +228,24 @@ class WmlFines:
                 f"greatest({np_rank}, {rec_rank})")
 
     def finish(self, body: str, rule_id: str, citation: str, pid: str, steps: list[str], outcome: str,
-               norm: str, amount: str, rank: str) -> str:
-        """Wrap the per-fine query ``body`` (with end_d, ids, worker_ref, ...) into the fine table's columns."""
+               norm: str, amount: str, rank: str) -> tuple[str, str]:
+        """The per-fine query ``body`` (all numbers: end_d, ids, bands, amounts, ...) and the query that presents it
+        in the fine table's columns (texts, steps), reading the body's result from the table named CORE."""
         ents = entries(self.ctx, pid)
         pol = by_entry("end_d", ents, lambda e: q(e.source), "'no fine policy in force on this date'")
         url = by_entry("end_d", ents, lambda e: q(e.url), "''")
         prank = by_entry("end_d", ents, lambda e: str(RANK[e.confidence.value]), "2")
         conf = f"CASE greatest({prank}, {rank}) WHEN 2 THEN 'unconfirmed' WHEN 1 THEN 'secondary' ELSE 'confirmed' END"
         steps_sql = f"to_json(list_filter([{', '.join(steps)}], lambda s: s IS NOT NULL))::VARCHAR"
-        return (f"SELECT employer_id, _worker_id, worker_ref, {q(rule_id)} AS rule_id, {q(citation)} AS citation, "
+        return body, (f"SELECT employer_id, _worker_id, worker_ref, {q(rule_id)} AS rule_id, {q(citation)} AS citation, "
                 f"{pol} AS policy, {url} AS policy_url, end_d AS violation_date, {outcome} AS outcome, "
                 f"CAST({norm} AS DECIMAL(14,2)) AS norm_amount, CAST({amount} AS DECIMAL(14,2)) AS amount, "
                 f"{steps_sql} AS steps, {conf} AS confidence, ids AS finding_ids, presumed AS presumption "
-                f"FROM ({body})")
+                f"FROM {CORE}")
 
     # -- the offences ------------------------------------------------------------------------------------------------
     def _table_fine(self, rule_id: str, citation: str, pid: str, article: str, *, duration: bool,
-                    deductions: bool = False) -> str:
+                    deductions: bool = False) -> tuple[str, str]:
         """Art. 7 (underpayment % × duration) and art. 15 (underpayment % only) WML."""
         ents = entries(self.ctx, pid)
         pi = by_entry("end_d", ents, lambda e: pct_band("short", "due", e.value["percentage_bands"]))
@@ -320,7 +323,7 @@ class WmlFines:
             "CASE WHEN warned THEN 0 ELSE a3 END",
             f"CASE WHEN warned THEN {warn_rank} ELSE {rank} END")
 
-    def underpayment(self) -> str:
+    def underpayment(self) -> tuple[str, str]:
         """Art. 7 WML: per underpaid employee, the table cell for (underpayment %, duration), then the common factors.
         Underpayment % = total shortfall ÷ total minimum wage due over the underpaid periods × 100 (the policy does
         not define the base: engine's reading, stated in each fine). Duration = first to last underpaid period, in
@@ -328,12 +331,12 @@ class WmlFines:
         return self._table_fine("wml.underpayment", "art. 7 WML", "wml.boete_onderbetaling", "7", duration=True,
                                 deductions=True)
 
-    def holiday_allowance(self) -> str:
+    def holiday_allowance(self) -> tuple[str, str]:
         """Art. 15 WML: per employee, by underpayment % of the minimum holiday allowance due (no duration)."""
         return self._table_fine("wml.holiday_allowance", "art. 15 WML", "wml.boete_vakantiebijslag", "15",
                                 duration=False)
 
-    def cash_payment(self) -> str:
+    def cash_payment(self) -> tuple[str, str]:
         """Art. 7a WML: per employee, by the period in which the wage was at least once not paid by transfer; no
         separate fine where the same wage is fined under art. 7 (policy 2017 art. 2 lid 2, secondary)."""
         pid = "wml.boete_giraal"
@@ -360,7 +363,7 @@ class WmlFines:
                            "CASE WHEN included THEN 'included in art. 7 fine' ELSE 'fine' END", "norm",
                            "CASE WHEN included THEN 0 ELSE a3 END", f"CASE WHEN included THEN 0 ELSE {rank} END")
 
-    def records_missing(self) -> str:
+    def records_missing(self) -> tuple[str, str]:
         """Art. 18b lid 2 WML: a fixed amount per employee concerned; lower only if the employer proves that the
         employment lasted under 6 months (an input the inspector records; default: not proven)."""
         pid = "wml.boete_administratie"
@@ -385,7 +388,9 @@ class WmlFines:
                            rank)
 
 
-def fines_sql(ctx: AuditContext, findings: str) -> list[str]:
-    """The WML fine queries over the findings table named ``findings`` (see the module docstring)."""
+def fines_sql(ctx: AuditContext, findings: str) -> list[tuple[str, str]]:
+    """The WML fine queries over the findings table named ``findings``: per offence a pair (the query of the fines'
+    numbers, the query presenting them with texts and steps from the table CORE) — see the module docstring. The
+    engine materialises the numbers and renders the texts when the fines are read."""
     w = WmlFines(ctx, findings)
     return [w.underpayment(), w.holiday_allowance(), w.cash_payment(), w.records_missing()]
