@@ -193,7 +193,7 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
             t = t.filter(t.period_start.isnull() | (t.period_start < r.valid_to))
         t = t.mutate(rule_id=ibis.literal(r.id), statute=ibis.literal(r.statute), article=ibis.literal(r.article),
                      citation=ibis.literal(r.citation), url=ibis.literal(r.url), status=ibis.literal(r.status.value),
-                     title=ibis.literal(r.title), explanation=explanation_expr(t, r.explanation))
+                     title=ibis.literal(r.title))
         parts.append(t)
     if progress:
         progress("done", len(rules_run), len(rules_run))
@@ -210,13 +210,20 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
         "CREATE OR REPLACE TEMP TABLE audit_findings AS SELECT 'F' || lpad(CAST(row_number() OVER (ORDER BY rule_id, "
         "employer_id, worker_id, period_start, payslip_id, evidence) AS VARCHAR), 7, '0') AS finding_id, rule_id, "
         f"employer_id, {pseudo.sql('worker_id')} AS worker_ref, {', '.join(c for c in keep if c != 'employer_id')}, "
-        "statute, article, citation, url, status, title, explanation, worker_id AS _worker_id "
+        "statute, article, citation, url, status, title, worker_id AS _worker_id "
         f"FROM ({ctx.backend.compile(union)})")
+    # the explanation (each rule's arithmetic in words) is rendered from the finding's own columns when the findings
+    # are read: a view, so that an audit with a million findings does not format a million texts it may never show
+    f = ctx.backend.table("audit_findings")
+    text = ibis.cases(*[(f.rule_id == r.id, explanation_expr(f, r.explanation)) for r in rules_run],
+                      else_=ibis.null("string"))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW audit_findings_text AS "
+                f"{ctx.backend.compile(f.mutate(explanation=text))}")
     timings["evaluate_s"] = time.perf_counter() - t1
     timings["findings_s"] = timings["evaluate_s"] - timings["rules_s"]
 
     t2 = time.perf_counter()
-    findings_table, fines_table = _fines(ctx, "audit_findings")
+    findings_table, fines_table = _fines(ctx, "audit_findings", "audit_findings_text")
     timings["fines_s"] = time.perf_counter() - t2
     evaluation_sql, evaluation_counts = _evaluations(ctx, pseudo)
     extra: dict[str, pa.Table] = {}
@@ -263,7 +270,7 @@ _PART_COLUMNS = ("employer_id, worker_ref, rule_id, citation, policy, policy_url
                  "amount, steps, confidence, finding_ids, presumption")
 
 
-def _fines(ctx: AuditContext, findings: str) -> tuple[str, str]:
+def _fines(ctx: AuditContext, findings: str, findings_text: str) -> tuple[str, str]:
     """Every statute's fine policy prices its findings (table ``findings`` in DuckDB). A statute's ``fines`` module
     gives either ``fines_sql(ctx, findings) -> [SQL]`` (priced in DuckDB: for offences with very many fines) or
     ``compute_fines(ctx, findings: pa.Table) -> [dict]`` (Python, with engine/fines.py FineBuilder). Creates and
@@ -314,7 +321,7 @@ def _fines(ctx: AuditContext, findings: str) -> tuple[str, str]:
     # views: the findings (up to millions, with their texts) are not copied again to add the fine id
     con.execute("CREATE OR REPLACE TEMP VIEW fine_of AS SELECT finding_id, min(fine_id) AS fine_id FROM (SELECT "
                 "unnest(finding_ids) AS finding_id, fine_id FROM audit_fines) GROUP BY finding_id")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW audit_findings_out AS SELECT x.*, o.fine_id FROM {findings} x "
+    con.execute(f"CREATE OR REPLACE TEMP VIEW audit_findings_out AS SELECT x.*, o.fine_id FROM {findings_text} x "
                 f"LEFT JOIN fine_of o USING (finding_id)")
     return "audit_findings_out", "audit_fines"
 
