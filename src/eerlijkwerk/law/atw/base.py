@@ -61,7 +61,18 @@ import pyarrow as pa
 
 from eerlijkwerk.engine.context import AuditContext
 from eerlijkwerk.engine.rules import FINDING_COLUMNS
-from eerlijkwerk.law.atw.norms import DAY, HOUR, Norms, age_at, day_to_date, fdiv, instant_s, wall_s, wall_to_instant
+from eerlijkwerk.law.atw.norms import (
+    DAY,
+    EPOCH,
+    HOUR,
+    Norms,
+    age_at,
+    day_to_date,
+    fdiv,
+    instant_s,
+    wall_s,
+    wall_to_instant,
+)
 
 ARB = "atw.arbeidstijd"
 NACHT = "atw.nachtdienst"
@@ -69,6 +80,9 @@ AGE = "atw.volwassen_leeftijd"
 
 #: shift records per bucket of workers (see the module docstring); EERLIJKWERK_ATW_BUCKET_ROWS overrides it
 ROWS_PER_BUCKET = int(os.environ.get("EERLIJKWERK_ATW_BUCKET_ROWS", "8000000"))
+
+#: predicates on atw_d of the rules that select diensten (rules.py): atw_dc holds the diensten that meet any
+DIENST_SELECTIONS: list[Callable[[Norms], str]] = []
 
 #: the rules' queries: name -> (builder of the SELECT over the bucket's tables, evaluated per bucket of workers)
 RULE_SQL: dict[str, tuple[Callable[[Sql], str], bool]] = {}
@@ -158,10 +172,9 @@ FROM (SELECT {key('worker_id')} AS w, {key('employer_id')} AS emp, CAST(_row AS 
       FROM shifts)"""
 
 
-def _sequence_sql(n: Norms, src: str, lapped: bool) -> str:
+def _sequence_sql(n: Norms, src: str) -> str:
     """The sequence per worker over the records of ``src`` (one sort), then the worked time, night work and week
-    split of each record. ``lapped``: also flag a record that starts before the previous one ends."""
-    lap = ", coalesce(s < prev_e, FALSE) AS lapped" if lapped else ""
+    split of each record. A record that starts before the previous one ends has a negative gap_before."""
 
     def sbr(day: str) -> str:
         return n.seconds(ARB, "shift_boundary_rest_hours", day)
@@ -172,15 +185,20 @@ def _sequence_sql(n: Norms, src: str, lapped: bool) -> str:
     def in_window(d: str) -> str:
         return f"greatest(least(e, {lo(d, 'nwe')}) - greatest(s, {lo(d, 'nws')}), 0)"
 
+    # the boundary after a record is read for the next record's day; the next record's day is needed only where
+    # the boundary can differ between days (norms.Norms.fixed)
+    fixed = n.fixed(ARB, "shift_boundary_rest_hours", HOUR)
+    next_day = "" if fixed is not None else ", lead(day) OVER win AS next_day"
+    boundary_after = str(fixed) if fixed is not None else sbr("next_day")
     return f"""
 WITH q AS (
-    SELECT *, lag(e) OVER win AS prev_e, lead(s) OVER win AS next_s, lead(day) OVER win AS next_day
+    SELECT *, lag(e) OVER win AS prev_e, lead(s) OVER win AS next_s{next_day}
     FROM {src} WINDOW win AS (PARTITION BY w ORDER BY s, _row)),
 seq AS (
     SELECT w, emp, _row, s, e, off_s, off_e, brk, day,
            CAST(s - prev_e AS INTEGER) AS gap_before, CAST(next_s - e AS INTEGER) AS gap_after,
            prev_e IS NULL OR (s - prev_e) >= {sbr('day')} AS new_before,
-           next_s IS NULL OR (next_s - e) >= {sbr('next_day')} AS new_after{lap},
+           next_s IS NULL OR (next_s - e) >= {boundary_after} AS new_after,
            CAST(day AS BIGINT) AS d64, off_e <> off_s AS ch, CAST(off_s AS BIGINT) AS off
     FROM q),
 k AS (
@@ -195,8 +213,7 @@ x AS (
                    ELSE {in_window('d64')} + {in_window('d64 + 1')} END AS night_clock,
            {wall_to_instant(f"{n.week_first_day('wk64 + 1', 'd64')} * {DAY}", 'off', 'ch')} AS boundary
     FROM k)
-SELECT w, emp, _row, s, e, off_s, off_e, brk, day, gap_before, gap_after, new_before, new_after{
-    ', lapped' if lapped else ''},
+SELECT w, emp, _row, s, e, off_s, off_e, brk, day, gap_before, gap_after, new_before, new_after,
        CAST(e - s - brk AS INTEGER) AS work, CAST(greatest(night_clock - brk, 0) AS INTEGER) AS night,
        CAST(wk64 AS INTEGER) AS wk,
        CAST(CASE WHEN e > boundary THEN {fdiv('(e - s - brk) * (boundary - s)', 'e - s')} ELSE e - s - brk END
@@ -239,9 +256,8 @@ def _reject_overlaps(ctx: AuditContext, bad: pa.Table) -> None:
 def _records(ctx: AuditContext, n: Norms, src: str) -> None:
     """atw_r for the records of ``src`` (see the module docstring); the overlapping records go to atw_bad."""
     con = ctx.records.con
-    con.execute(f"CREATE OR REPLACE TEMP TABLE atw_r AS {_sequence_sql(n, src, lapped=True)}")
-    if not con.execute("SELECT count(*) FROM atw_r WHERE lapped").fetchall()[0][0]:
-        con.execute("ALTER TABLE atw_r DROP COLUMN lapped")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE atw_r AS {_sequence_sql(n, src)}")
+    if not con.execute("SELECT count(*) FROM atw_r WHERE gap_before < 0").fetchall()[0][0]:
         return
     # the workers with a record that starts before the previous one ends: exact overlaps (a running maximum)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE atw_bad_b AS
@@ -249,14 +265,14 @@ def _records(ctx: AuditContext, n: Norms, src: str) -> None:
             SELECT *, coalesce((s < max(e) OVER (PARTITION BY w ORDER BY s, _row
                                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
                                OR (e > lead(s) OVER (PARTITION BY w ORDER BY s, _row)), FALSE) AS overlap
-            FROM {src} SEMI JOIN (SELECT DISTINCT w FROM atw_r WHERE lapped) USING (w))
+            FROM {src} SEMI JOIN (SELECT DISTINCT w FROM atw_r WHERE gap_before < 0) USING (w))
         SELECT * EXCLUDE (overlap) FROM o WHERE overlap""")
     con.execute("INSERT INTO atw_bad SELECT * FROM atw_bad_b")
     con.execute("ALTER TABLE atw_r RENAME TO atw_r1")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE atw_r AS
-        SELECT * EXCLUDE (lapped) FROM atw_r1 ANTI JOIN (SELECT DISTINCT w FROM atw_bad_b) USING (w)
+        SELECT * FROM atw_r1 ANTI JOIN (SELECT DISTINCT w FROM atw_bad_b) USING (w)
         UNION ALL ({_sequence_sql(n, f"(SELECT * FROM {src} SEMI JOIN (SELECT DISTINCT w FROM atw_bad_b) USING (w) "
-                                     f"ANTI JOIN atw_bad_b USING (_row))", lapped=False)})""")
+                                     f"ANTI JOIN atw_bad_b USING (_row))")})""")
     for t in ("atw_bad_b", "atw_r1"):
         con.execute(f"DROP TABLE {t}")
 
@@ -315,6 +331,9 @@ def _dienst(ctx: AuditContext, n: Norms) -> None:
             FROM atw_dm),
         d2 AS (SELECT *, s + CAST(off_s AS BIGINT) AS sl, e + CAST(off_e AS BIGINT) AS el FROM d)
         SELECT *, {_is_night(n)} AS is_night, {_is_late(n, 'el')} AS is_late FROM d2""")
+    if DIENST_SELECTIONS:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE atw_dc AS SELECT * FROM atw_d "
+                    f"WHERE {' OR '.join(f'({p(n)})' for p in DIENST_SELECTIONS)}")
 
 
 def _week(ctx: AuditContext, n: Norms) -> None:
@@ -358,19 +377,23 @@ def _week(ctx: AuditContext, n: Norms) -> None:
         SELECT *, {', '.join(f'CAST(NULL AS BIGINT) AS {c}' for c in rolled)} FROM g ANTI JOIN cand USING (w)""")
 
 
-def _night_sequence(ctx: AuditContext) -> None:
+def _night_sequence(ctx: AuditContext, n: Norms) -> None:
     """atw_ns (see the module docstring), one sort of the diensten of the night workers. The runs are islands, not
     running sums over a comparison with the previous dienst: days never decrease with the start, so ``series_c`` =
     day − (number of distinct days so far) is the same for diensten on consecutive days and grows at a day without
     one; ``run_n`` = diensten so far − night diensten so far is the same along an unbroken run of night diensten. A
     night dienst follows the previous dienst directly on the same or the next day exactly when both are in the same
-    (series_c, run_n) island."""
+    (series_c, run_n) island. For the rules' pre-selection (rules.py): ``next_night``/``next_day`` of the next dienst,
+    ``day_back`` the day of the dienst ``back`` places earlier (back = the smallest max_consecutive_shifts_with_night)."""
     order = "PARTITION BY w ORDER BY day, s"
+    back = n.bounds(NACHT, "max_consecutive_shifts_with_night")[0]
     ctx.records.con.execute(f"""CREATE OR REPLACE TEMP TABLE atw_ns AS
-        SELECT w, emp, first_row, rows_txt, s, e, sl, el, day, is_night, rest_after,
+        SELECT w, emp, first_row, rows_txt, s, sl, el, day, is_night, rest_after,
                day - dense_rank() OVER (PARTITION BY w ORDER BY day) AS series_c,
                row_number() OVER ({order})
-               - sum(CAST(is_night AS INTEGER)) OVER ({order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run_n
+               - sum(CAST(is_night AS INTEGER)) OVER ({order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run_n,
+               lead(is_night) OVER ({order}) AS next_night, lead(day) OVER ({order}) AS next_day,
+               lag(day, {back}) OVER ({order}) AS day_back
         FROM atw_d SEMI JOIN (SELECT DISTINCT w FROM atw_wk WHERE nights > 0) USING (w)""")
 
 
@@ -458,9 +481,24 @@ def evaluate(ctx: AuditContext) -> dict[str, ir.Table]:
 TIMINGS: dict[str, tuple[float, float]] = {}
 
 
+def _days(ctx: AuditContext) -> tuple[int, int] | None:
+    """The local days the norms are read for: those of the records, with a margin for the windows that reach before
+    or after them (the longest window in weeks, and a week more on each side)."""
+    lo, hi = ctx.records.con.execute("SELECT min(start_at_local), max(end_at_local) FROM shifts").fetchall()[0]
+    if lo is None:
+        return None
+    n = Norms(ctx)
+    weeks = max(n.constant(ARB, "avg_4_weeks_window_weeks"), n.constant(ARB, "avg_16_weeks_window_weeks"),
+                n.constant(NACHT, "avg_16_weeks_window_weeks"),
+                n.constant("atw.nachtdienst_perioden", "late_night_window_weeks"),
+                n.constant("atw.nachtdienst_perioden", "extended_count_window_weeks"))
+    margin = 7 * (weeks + 2)
+    return (lo.date() - EPOCH).days - margin, (hi.date() - EPOCH).days + margin
+
+
 def _evaluate(ctx: AuditContext) -> None:
     con = ctx.records.con
-    n = Norms(ctx)
+    n = Norms(ctx, _days(ctx))
     q = Sql(ctx, n)
     queries = {name: build(q) for name, (build, _) in RULE_SQL.items()}
     per_bucket = [name for name, (_, pb) in RULE_SQL.items() if pb]
@@ -487,7 +525,7 @@ def _evaluate(ctx: AuditContext) -> None:
         step("payslip_coverage", _payslip_coverage, ctx, in_bucket)
         step("dienst", _dienst, ctx, n)
         step("week", _week, ctx, n)
-        step("night_sequence", _night_sequence, ctx)
+        step("night_sequence", _night_sequence, ctx, n)
         for name in per_bucket:
             verb = (f'INSERT INTO "x_atw_out_{name}"' if name in created
                     else f'CREATE OR REPLACE TEMP TABLE "x_atw_out_{name}" AS')
@@ -498,7 +536,7 @@ def _evaluate(ctx: AuditContext) -> None:
         if name not in per_bucket:
             step(name, con.execute, f'CREATE OR REPLACE TEMP TABLE "x_atw_out_{name}" AS {queries[name]}')
     con.execute("DROP VIEW IF EXISTS atw_d")
-    for t in ("atw_ns", "atw_wk", "atw_dm", "atw_r", "atw_bad", "atw_pj", "atw_rm_cand", "atw_rm_span", "atw_w",
+    for t in ("atw_ns", "atw_wk", "atw_dc", "atw_dm", "atw_r", "atw_bad", "atw_pj", "atw_rm_cand", "atw_rm_span", "atw_w",
               "atw_e"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     for name in RULE_SQL:

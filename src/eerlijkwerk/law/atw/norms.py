@@ -140,10 +140,25 @@ def _scaled(v: Any, units: int, where: str) -> int:
 
 
 class Norms:
-    """Dated parameter values as SQL expressions of a local day number (see the module docstring)."""
+    """Dated parameter values as SQL expressions of a local day number (see the module docstring).
 
-    def __init__(self, ctx: AuditContext):
+    ``days``: the range of local days every norm is read for (the records' days with a margin for the windows); a
+    parameter with one value over that whole range is written as that value for every known day instead of a
+    ``CASE`` over its intervals."""
+
+    def __init__(self, ctx: AuditContext, days: tuple[int, int] | None = None):
         self.ctx = ctx
+        self.days = days
+
+    def _covering(self, intervals: list[tuple[int, int | None, Any, str]]) -> tuple[int, int | None, Any, str] | None:
+        """The interval that alone covers the whole range ``days`` (no other one meets it), if any."""
+        if self.days is None:
+            return None
+        lo, hi = self.days
+        meeting = [iv for iv in intervals if iv[0] <= hi and (iv[1] is None or iv[1] > lo)]
+        if len(meeting) == 1 and meeting[0][0] <= lo and (meeting[0][1] is None or meeting[0][1] > hi):
+            return meeting[0]
+        return None
 
     def _intervals(self, pid: str) -> list[tuple[int, int | None, Any, str]]:
         out = []
@@ -159,8 +174,14 @@ class Norms:
     def value(self, pid: str, field: str | None, day: str, units: int = 1) -> str:
         """``field`` of parameter ``pid`` on ``day`` × ``units`` as an exact integer (hours × 3600 = seconds; a clock
         time 'HH:MM' becomes seconds of the day; a weekday name its index, Monday = 0). NULL where none applies."""
+        intervals = self._intervals(pid)
+        only = self._covering(intervals)
+        if only is not None:  # NULL stays NULL: a day can be unknown (e.g. a week without a week definition)
+            v = only[2] if field is None else (only[2] or {}).get(field)
+            return ("CAST(NULL AS BIGINT)" if v is None else
+                    f"(CASE WHEN ({day}) IS NOT NULL THEN CAST({_scaled(v, units, f'{pid}.{field}')} AS BIGINT) END)")
         branches = []
-        for vf, vt, val, _ in self._intervals(pid):
+        for vf, vt, val, _ in intervals:
             v = val if field is None else (val or {}).get(field)
             if v is None:
                 continue
@@ -168,6 +189,12 @@ class Norms:
         if not branches:
             return "CAST(NULL AS BIGINT)"
         return f"(CASE {' '.join(branches)} ELSE CAST(NULL AS BIGINT) END)"
+
+    def fixed(self, pid: str, field: str | None, units: int = 1) -> int | None:
+        """The value of ``field`` on every day of the range ``days``, if it has one value there (else None)."""
+        only = self._covering(self._intervals(pid))
+        v = None if only is None else (only[2] if field is None else (only[2] or {}).get(field))
+        return None if v is None else _scaled(v, units, f"{pid}.{field}")
 
     def constant(self, pid: str, field: str | None, units: int = 1) -> int:
         """A value that sets the *shape* of a computation (a window length in weeks), so it must be one number over
@@ -195,8 +222,12 @@ class Norms:
         """The lowest confidence of the values of ``pids`` that apply on ``day``."""
         ranks = []
         for pid in pids:
-            branches = [f"WHEN {self._cond(day, vf, vt)} THEN {CONF_RANK[conf]}"
-                        for vf, vt, _, conf in self._intervals(pid)]
+            intervals = self._intervals(pid)
+            only = self._covering(intervals)
+            if only is not None:  # (a NULL day: no interval, rank 0, as below)
+                ranks.append(f"(CASE WHEN ({day}) IS NOT NULL THEN {CONF_RANK[only[3]]} ELSE 0 END)")
+                continue
+            branches = [f"WHEN {self._cond(day, vf, vt)} THEN {CONF_RANK[conf]}" for vf, vt, _, conf in intervals]
             ranks.append(f"(CASE {' '.join(branches)} ELSE 0 END)" if branches else "0")
         worst = f"greatest({', '.join(ranks)})" if len(ranks) > 1 else ranks[0]
         return f"(CASE {worst} WHEN 2 THEN 'unconfirmed' WHEN 1 THEN 'secondary' ELSE 'confirmed' END)"

@@ -25,7 +25,7 @@ A text the engine shows is built only for the rows that are findings.
 from __future__ import annotations
 
 from eerlijkwerk.engine.rules import rule
-from eerlijkwerk.law.atw.base import AGE, ARB, NACHT, Sql, finding, rule_sql
+from eerlijkwerk.law.atw.base import AGE, ARB, DIENST_SELECTIONS, NACHT, Sql, finding, rule_sql
 from eerlijkwerk.law.atw.norms import (
     DAY,
     HOUR,
@@ -159,6 +159,43 @@ def _week_day(n: Norms, wk: str = "wk") -> str:
     return n.week_first_day(wk, f"{wk} * 7")
 
 
+# --- the diensten the dienst rules look at ---------------------------------------------------------------------
+# Each predicate is its rule's selection of diensten; base.py copies the diensten that meet any of them to atw_dc
+# (one pass over all diensten instead of one per rule), and each rule selects its own again from there.
+
+def _long_dienst(n: Norms) -> str:  # atw.shift_too_long
+    return f"NOT is_night AND work > {n.seconds(ARB, 'max_shift_hours', 'day')}"
+
+
+def _daily_rest_open(n: Norms) -> str:  # atw.daily_rest
+    """Not in order without a look at the rests: the rest after the dienst is too short (the period is in order when
+    that rest is long enough, or open, and begins in time to fit in it — rests inside a dienst are shorter than the
+    dienst boundary, so any other case is examined in full)."""
+    r11 = n.seconds(REST, "daily_rest_hours", "day")
+    return (f"NOT ((rest_after IS NULL OR rest_after >= {r11}) "
+            f"AND ((e - s) <= {n.seconds(REST, 'per_hours', 'day')} - {r11}))")
+
+
+def _break_required(n: Norms) -> str:  # atw.break
+    return (f"CASE WHEN work > {n.seconds(PAUZE, 'threshold_2_hours', 'day')} "
+            f"THEN {n.value(PAUZE, 'over_10_hours_minutes', 'day', units=60)} "
+            f"WHEN work > {n.seconds(PAUZE, 'threshold_1_hours', 'day')} "
+            f"THEN {n.value(PAUZE, 'over_5_5_hours_minutes', 'day', units=60)} ELSE 0 END")
+
+
+def _long_night_dienst(n: Norms) -> str:  # atw.night_shift_too_long
+    return f"is_night AND work > {n.seconds(NACHT, 'max_night_shift_hours', 'day')}"
+
+
+def _late_night_short_rest(n: Norms) -> str:  # atw.rest_after_night_shift
+    return (f"is_late AND rest_after IS NOT NULL AND work <= {n.seconds(NACHT, 'max_night_shift_hours', 'day')} "
+            f"AND rest_after < {n.seconds(NACHT, 'rest_after_late_night_shift_hours', 'day')}")
+
+
+DIENST_SELECTIONS.extend([_long_dienst, _daily_rest_open, lambda n: f"pause < {_break_required(n)}",
+                          _long_night_dienst, _late_night_short_rest])
+
+
 # --- 5:7 working time -------------------------------------------------------------------------------------------
 
 @rule(id="atw.shift_too_long", statute="Atw", article="5:7 lid 2 onder a", bwb=BWB, status=Status.IN_FORCE,
@@ -173,7 +210,7 @@ def shift_too_long(q: Sql) -> str:
     puts such a working-time breach in the fine report only if that rest is under 6 h)."""
     n = q.n
     mx = n.seconds(ARB, "max_shift_hours", "day")
-    v = q.adult(f"SELECT * FROM atw_d WHERE NOT is_night AND work > {mx}")
+    v = q.adult(f"SELECT * FROM atw_dc WHERE {_long_dienst(n)}")
     return finding(dict(**_dienst_common(), hours=hours("work", up=True), threshold=hours_literal(mx),
                         amount=f"CASE WHEN min_gap IS NULL THEN NULL ELSE {hours('min_gap', up=False)} END",
                         reason="CASE WHEN n_records > 1 THEN 'continuous_dienst' ELSE 'single_record' END",
@@ -269,12 +306,8 @@ def daily_rest(q: Sql) -> str:
     rest_below_minimum), or a shortened rest that begins less than shortened_once_per_hours after the start of an
     earlier shortened rest (reason second_shortening)."""
     n = q.n
-    # pre-selection without a sort: the period is in order when the rest after the dienst is long enough (or open)
-    # and begins in time to fit in it — rests inside a dienst are shorter than the dienst boundary, so any other
-    # case is examined in full below
-    r11 = n.seconds(REST, "daily_rest_hours", "day")
-    ok = f"(rest_after IS NULL OR rest_after >= {r11}) AND ((e - s) <= {n.seconds(REST, 'per_hours', 'day')} - {r11})"
-    c = q.adult(f"SELECT * FROM atw_d WHERE NOT ({ok})")  # periods of a younger worker fall under other norms
+    # pre-selection without a sort (_daily_rest_open); a younger worker's periods fall under other norms
+    c = q.adult(f"SELECT * FROM atw_dc WHERE {_daily_rest_open(n)}")
     anchors = (f"SELECT *, row_number() OVER (ORDER BY w, s) - 1 AS aid, s AS a_s, "
                f"{n.seconds(REST, 'per_hours', 'day')} AS h24 FROM {c}")
     rests = ("SELECT w, e AS r_at, CAST(gap_after AS BIGINT) AS r_len, e + CAST(off_e AS BIGINT) AS r_wall "
@@ -374,11 +407,7 @@ def break_too_short(q: Sql) -> str:
     over_5_5_hours_minutes where work exceeds threshold_1_hours, or below over_10_hours_minutes where it exceeds
     threshold_2_hours (both strictly "meer dan"). Not an offence under art. 10:1 Atw: reported, not fined."""
     n = q.n
-    req = (f"CASE WHEN work > {n.seconds(PAUZE, 'threshold_2_hours', 'day')} "
-           f"THEN {n.value(PAUZE, 'over_10_hours_minutes', 'day', units=60)} "
-           f"WHEN work > {n.seconds(PAUZE, 'threshold_1_hours', 'day')} "
-           f"THEN {n.value(PAUZE, 'over_5_5_hours_minutes', 'day', units=60)} ELSE 0 END")
-    v = q.adult(f"SELECT * FROM (SELECT *, {req} AS req FROM atw_d) WHERE pause < req")
+    v = q.adult(f"SELECT * FROM (SELECT *, {_break_required(n)} AS req FROM atw_dc) WHERE pause < req")
     return finding(dict(**_dienst_common(), hours=hours("work", up=True), threshold=hours_literal("req"),
                         amount=hours("pause", up=False), detail=_dienst_text(),
                         confidence=n.confidence([PAUZE, AGE], "day")),
@@ -403,7 +432,7 @@ def night_shift_too_long(q: Sql) -> str:
     n = q.n
     mx = n.seconds(NACHT, "max_night_shift_hours", "day")
     e = f"""SELECT *, work <= {n.seconds(NACHT, 'extended_night_shift_max_hours', 'day')} AS extended
-        FROM atw_d WHERE is_night AND work > {mx}"""
+        FROM atw_dc WHERE {_long_night_dienst(n)}"""
     win = n.constant(NACHT, "extended_window_hours", units=HOUR)
     weeks52 = n.constant(PERIODS, "extended_count_window_weeks")
     counted = f"""SELECT *, c_all - coalesce(c_before, 0) AS k52 FROM (
@@ -489,9 +518,8 @@ def rest_after_night_shift(q: Sql) -> str:
     n = q.n
     req = n.seconds(NACHT, "rest_after_late_night_shift_hours", "day")
     short = n.seconds(NACHT, "rest_after_late_night_shift_shortened_hours", "day")
-    c = q.adult(f"""SELECT *, CASE WHEN rest_after < {short} THEN 'below' ELSE 'shortened' END AS status FROM atw_d
-        WHERE is_late AND rest_after IS NOT NULL AND work <= {n.seconds(NACHT, 'max_night_shift_hours', 'day')}
-          AND rest_after < {req}""")
+    c = q.adult(f"""SELECT *, CASE WHEN rest_after < {short} THEN 'below' ELSE 'shortened' END AS status FROM atw_dc
+        WHERE {_late_night_short_rest(n)}""")
     v = f"""WITH c AS {c}
         SELECT *, CAST(NULL AS BIGINT) AS prev_short_el FROM c WHERE status = 'below'
         UNION ALL BY NAME
@@ -507,22 +535,21 @@ def rest_after_night_shift(q: Sql) -> str:
                    f"FROM {q.employer(v)}")
 
 
-def _series(keys: list[str], where: str, aggs: str, keep: str) -> str:
+def _series(keys: list[str], where: str, candidates: str, aggs: str, keep: str) -> str:
     """Runs of diensten in atw_ns (identified by ``keys``, over the rows of ``where``), aggregated (``aggs``), kept
-    where ``keep`` holds, with the records as evidence (built for the kept runs only)."""
+    where ``keep`` holds, with the records as evidence. Only the runs with a row that meets ``candidates`` (a
+    necessary condition of ``keep``, cheap to test row by row) are aggregated."""
     k = ", ".join(keys)
-    on = " AND ".join(f"ns.{c} = v.{c}" for c in ["w"] + keys)
-    ev = "CASE WHEN ns.rows_txt IS NULL THEN CAST(ns.first_row AS VARCHAR) ELSE ns.rows_txt END"
-    return f"""WITH g AS (
+    ev = "CASE WHEN rows_txt IS NULL THEN CAST(first_row AS VARCHAR) ELSE rows_txt END"
+    return f"""WITH c AS (
+            SELECT * FROM atw_ns SEMI JOIN (SELECT DISTINCT w, {k} FROM atw_ns WHERE {where} AND {candidates})
+                USING (w, {k})
+            WHERE {where}),
+        g AS (
             SELECT w, {k}, last(emp ORDER BY s) AS emp, count(s) AS n_d, min(day) AS day, min(sl) AS first_sl,
-                   last(el ORDER BY s) AS el, {aggs}
-            FROM atw_ns WHERE {where} GROUP BY w, {k}),
-        v AS (SELECT * FROM g WHERE {keep})
-        SELECT v.*, r.rows FROM v JOIN (
-            SELECT {', '.join(f'ns.{c}' for c in ['w'] + keys)}, string_agg({ev}, ', ' ORDER BY ns.s) AS rows
-            FROM atw_ns ns SEMI JOIN v ON {on}
-            WHERE {where.replace('is_night', 'ns.is_night')} GROUP BY {', '.join(f'ns.{c}' for c in ['w'] + keys)}) r
-          USING (w, {k})"""
+                   last(el ORDER BY s) AS el, string_agg({ev}, ', ' ORDER BY s) AS rows, {aggs}
+            FROM c GROUP BY w, {k})
+        SELECT * FROM g WHERE {keep}"""
 
 
 @rule(id="atw.rest_after_night_series", statute="Atw", article="5:8 lid 5", bwb=BWB, status=Status.IN_FORCE,
@@ -536,7 +563,10 @@ def rest_after_night_series(q: Sql) -> str:
     n = q.n
     keep = (f"n_d >= {n.value(NACHT, 'series_min_night_shifts', 'day')} AND rest_after IS NOT NULL "
             f"AND rest_after < {n.seconds(NACHT, 'rest_after_series_hours', 'day')}")
-    v = q.adult(_series(["series_c", "run_n"], "is_night", "last(rest_after ORDER BY s) AS rest_after", keep))
+    # a run ends at a night dienst whose next dienst is no night dienst on the same or the next day
+    ends = (f"rest_after < {n.bounds(NACHT, 'rest_after_series_hours', HOUR)[1]} "
+            f"AND NOT coalesce(next_night AND next_day - day <= 1, FALSE)")
+    v = q.adult(_series(["series_c", "run_n"], "is_night", ends, "last(rest_after ORDER BY s) AS rest_after", keep))
     return finding(dict(employer_id="employer_id", worker_id="worker_id", period_start=day_to_date("day"),
                         period_end=day_to_date(fdiv("el", DAY)), hours=hours("rest_after", up=False),
                         threshold=hours_literal(n.seconds(NACHT, "rest_after_series_hours", "day")),
@@ -558,7 +588,10 @@ def consecutive_shifts_with_night(q: Sql) -> str:
     n = q.n
     aggs = f"sum(CAST(is_night AS BIGINT)) AS nights, max({fdiv('el', DAY)}) AS last_day"
     keep = f"nights > 0 AND n_d > {n.value(NACHT, 'max_consecutive_shifts_with_night', 'day')}"
-    v = q.adult(_series(["series_c"], "TRUE", aggs, keep))
+    # more than N diensten on consecutive days: the dienst N places back lies at most N days earlier (N = the
+    # smallest limit; atw_ns.day_back)
+    back = n.bounds(NACHT, "max_consecutive_shifts_with_night")[0]
+    v = q.adult(_series(["series_c"], "TRUE", f"day - day_back <= {back}", aggs, keep))
     outer = n.value(NACHT, "max_consecutive_shifts_with_night_outer_limit", "day")
     return finding(dict(employer_id="employer_id", worker_id="worker_id", period_start=day_to_date("day"),
                         period_end=day_to_date("last_day"), amount="n_d",
