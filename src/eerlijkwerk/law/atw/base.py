@@ -337,9 +337,9 @@ def _dienst(ctx: AuditContext, n: Norms) -> None:
 
 
 def _week(ctx: AuditContext, n: Norms) -> None:
-    """atw_wk (see the module docstring). The rolling sums are computed only for the workers whose weeks can reach a
-    rolling norm at all: a run of N weeks holds at most N × the worker's busiest week, and at most all its late night
-    diensten; for the other workers they are NULL (no norm is exceeded there)."""
+    """atw_wk and atw_wkr (see the module docstring). The rolling sums are computed only for the workers whose weeks
+    can reach a rolling norm at all: a run of N weeks holds at most N × the worker's busiest week, and at most all its
+    late night diensten."""
     w4 = n.constant(ARB, "avg_4_weeks_window_weeks")
     w16 = n.constant(ARB, "avg_16_weeks_window_weeks")
     wn16 = n.constant(NACHT, "avg_16_weeks_window_weeks")
@@ -367,14 +367,13 @@ def _week(ctx: AuditContext, n: Norms) -> None:
             SELECT w, CAST(wk + 1 AS BIGINT), CAST(work - work1 AS BIGINT), 0, 0 FROM atw_r WHERE work1 <> work
             UNION ALL
             SELECT w, CAST(wk AS BIGINT), 0, 1, CAST({_is_late(n, 'e + CAST(off_e AS BIGINT)')} AS BIGINT) FROM atw_dm
-            WHERE {_is_night(n)}),
-        g AS (SELECT w, wk, CAST(sum(work) AS BIGINT) AS work, CAST(sum(nights) AS BIGINT) AS nights,
-                     CAST(sum(lates) AS BIGINT) AS lates
-              FROM u GROUP BY w, wk),
-        cand AS (SELECT w FROM g GROUP BY w HAVING max(work) > {busiest} OR sum(lates) > {lates})
-        SELECT *, {', '.join(f'{e} AS {c}' for c, e in rolled.items())} FROM g SEMI JOIN cand USING (w)
-        UNION ALL
-        SELECT *, {', '.join(f'CAST(NULL AS BIGINT) AS {c}' for c in rolled)} FROM g ANTI JOIN cand USING (w)""")
+            WHERE {_is_night(n)})
+        SELECT w, wk, CAST(sum(work) AS BIGINT) AS work, CAST(sum(nights) AS BIGINT) AS nights,
+               CAST(sum(lates) AS BIGINT) AS lates
+        FROM u GROUP BY w, wk""")
+    ctx.records.con.execute(f"""CREATE OR REPLACE TEMP TABLE atw_wkr AS
+        SELECT *, {', '.join(f'{e} AS {c}' for c, e in rolled.items())} FROM atw_wk
+        SEMI JOIN (SELECT w FROM atw_wk GROUP BY w HAVING max(work) > {busiest} OR sum(lates) > {lates}) USING (w)""")
 
 
 def _night_sequence(ctx: AuditContext, n: Norms) -> None:
@@ -388,7 +387,7 @@ def _night_sequence(ctx: AuditContext, n: Norms) -> None:
     order = "PARTITION BY w ORDER BY day, s"
     back = n.bounds(NACHT, "max_consecutive_shifts_with_night")[0]
     ctx.records.con.execute(f"""CREATE OR REPLACE TEMP TABLE atw_ns AS
-        SELECT w, emp, first_row, rows_txt, s, sl, el, day, is_night, rest_after,
+        SELECT w, s, day, is_night, rest_after,
                day - dense_rank() OVER (PARTITION BY w ORDER BY day) AS series_c,
                row_number() OVER ({order})
                - sum(CAST(is_night AS INTEGER)) OVER ({order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run_n,
@@ -536,7 +535,7 @@ def _evaluate(ctx: AuditContext) -> None:
         if name not in per_bucket:
             step(name, con.execute, f'CREATE OR REPLACE TEMP TABLE "x_atw_out_{name}" AS {queries[name]}')
     con.execute("DROP VIEW IF EXISTS atw_d")
-    for t in ("atw_ns", "atw_wk", "atw_dc", "atw_dm", "atw_r", "atw_bad", "atw_pj", "atw_rm_cand", "atw_rm_span", "atw_w",
+    for t in ("atw_ns", "atw_wk", "atw_wkr", "atw_dc", "atw_dm", "atw_r", "atw_bad", "atw_pj", "atw_rm_cand", "atw_rm_span", "atw_w",
               "atw_e"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     for name in RULE_SQL:

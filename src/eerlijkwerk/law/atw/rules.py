@@ -127,11 +127,11 @@ def _window_records(v: str) -> str:
 
 
 def _week_window_rule(cond: str, weeks: int, value: str, extra: dict[str, str]) -> str:
-    """Rows of atw_wk where ``cond`` holds, as episodes of overlapping N-week windows: per episode the worst window
+    """Rows of atw_wkr where ``cond`` holds, as episodes of overlapping N-week windows: per episode the worst window
     (largest ``value``; of equal ones the first), its weeks, the number of windows, the records as evidence."""
     ext = "".join(f", {e} AS {k}" for k, e in extra.items())
     ext_worst = "".join(f", first({k} ORDER BY _value DESC, wk) AS {k}" for k in extra)
-    v = f"SELECT *, {value} AS _value{ext} FROM atw_wk WHERE {cond}"
+    v = f"SELECT *, {value} AS _value{ext} FROM atw_wkr WHERE {cond}"
     agg = f"""SELECT *, row_number() OVER (ORDER BY w, first_end) - 1 AS vid,
                      first_end - {weeks - 1} AS first_wk, last_end AS last_wk
     FROM (SELECT w, episode, min(wk) AS first_end, max(wk) AS last_end, count(wk) AS windows,
@@ -542,9 +542,11 @@ def _series(keys: list[str], where: str, candidates: str, aggs: str, keep: str) 
     k = ", ".join(keys)
     ev = "CASE WHEN rows_txt IS NULL THEN CAST(first_row AS VARCHAR) ELSE rows_txt END"
     return f"""WITH c AS (
-            SELECT * FROM atw_ns SEMI JOIN (SELECT DISTINCT w, {k} FROM atw_ns WHERE {where} AND {candidates})
+            SELECT ns.*, d.emp, d.first_row, d.rows_txt, d.sl, d.el
+            FROM atw_ns ns SEMI JOIN (SELECT DISTINCT w, {k} FROM atw_ns WHERE {where} AND {candidates})
                 USING (w, {k})
-            WHERE {where}),
+            JOIN atw_d d ON d.w = ns.w AND d.s = ns.s
+            WHERE {where.replace('is_night', 'ns.is_night')}),
         g AS (
             SELECT w, {k}, last(emp ORDER BY s) AS emp, count(s) AS n_d, min(day) AS day, min(sl) AS first_sl,
                    last(el ORDER BY s) AS el, string_agg({ev}, ', ' ORDER BY s) AS rows, {aggs}
