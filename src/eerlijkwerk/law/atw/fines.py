@@ -32,6 +32,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from eerlijkwerk.engine.context import AuditContext
 from eerlijkwerk.law.atw.rules import ABOVE_LID_7
@@ -62,6 +63,21 @@ EMPLOYER_OFFENCES = ("atw.records_missing",)  # one offence per employer, not pe
 
 def _cite(entry: DatedValue) -> str:
     return f"{entry.source} [{entry.confidence.value}]"
+
+
+class _Policy:
+    """The fine policy's entries in force on one date, with what the fine steps cite of them (read once per date: an
+    audit can have tens of thousands of offences)."""
+
+    def __init__(self, ctx: AuditContext, date: dt.date):
+        self.norm = ctx.params.at("atw.boete_normbedragen", date)
+        self.corr = ctx.params.at("atw.boete_correctie", date)
+        self.direct = ctx.params.at("atw.boete_direct", date)
+        self.listed = ctx.params.at("atw.beboetbare_bepalingen", date)
+        entries = (self.norm, self.corr, self.direct, self.listed)
+        self.conf = {id(e): e.confidence.value for e in entries if e is not None}
+        self.cite = {id(e): _cite(e) for e in entries if e is not None}
+        self.codes = _direct_codes(self.direct)
 
 
 def _direct_codes(entry: DatedValue | None) -> dict[str, dict[str, Any]]:
@@ -136,23 +152,30 @@ def _matching(rows: list[dict[str, Any]], worker: str | None) -> list[dict[str, 
     return [r for r in rows if r["worker_id"] is None or r["worker_id"] == worker]
 
 
+#: the columns of a finding the fine steps read
+_COLUMNS = ["rule_id", "_worker_id", "employer_id", "worker_ref", "finding_id", "period_start", "period_end", "hours",
+            "amount", "reason"]
+
+
 def compute_fines(ctx: AuditContext, findings: pa.Table) -> list[dict[str, Any]]:
     """All Atw fines for the findings (see the module docstring), in the shape engine/run.py expects."""
     groups: dict[tuple[str, str | None, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in findings.to_pylist():
+    atw = findings.filter(pc.is_in(findings.column("rule_id"), pa.array(list(OFFENCE), pa.string())))
+    for row in atw.select(_COLUMNS).to_pylist():
         rid = row["rule_id"]
-        if rid not in OFFENCE:
-            continue
         worker = None if rid in EMPLOYER_OFFENCES else row["_worker_id"]
         groups[(row["employer_id"], worker, rid)].append(row)
     if not groups:
         return []
     factors, priors, heads = _factors(ctx), _priors(ctx), _headcounts(ctx)
+    policies: dict[dt.date, _Policy] = {}
 
     offences = []
     for (employer, worker, rid), rows in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
         date = max((r["period_end"] or r["period_start"]) for r in rows)
-        offences.append(_price(ctx, employer, worker, rid, rows, date, factors, priors, heads))
+        if date not in policies:
+            policies[date] = _Policy(ctx, date)
+        offences.append(_price(policies[date], employer, worker, rid, rows, date, factors, priors, heads))
 
     # art. 5: at most N workers in the fine report per employer (per-worker offences with a fine)
     by_employer: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -186,16 +209,14 @@ def compute_fines(ctx: AuditContext, findings: pa.Table) -> list[dict[str, Any]]
     return offences
 
 
-def _price(ctx: AuditContext, employer: str, worker: str | None, rid: str, rows: list[dict[str, Any]],
+def _price(pol: _Policy, employer: str, worker: str | None, rid: str, rows: list[dict[str, Any]],
            date: dt.date, factors: dict, priors: dict, heads: dict) -> dict[str, Any]:
     article, row_key, row_label = OFFENCE[rid]
     if rid == "atw.consecutive_shifts_with_night" and any(r["reason"] == ABOVE_LID_7 for r in rows):
         article = "5:8 lid 7"  # above the outer limit: the offence of lid 7
     citation = f"art. {article} Atw"
-    norm_e = ctx.params.at("atw.boete_normbedragen", date)
-    corr_e = ctx.params.at("atw.boete_correctie", date)
-    direct_e = ctx.params.at("atw.boete_direct", date)
-    list_e = ctx.params.at("atw.beboetbare_bepalingen", date)
+    norm_e, corr_e, direct_e, list_e = pol.norm, pol.corr, pol.direct, pol.listed
+    cite = pol.cite
     out = {"employer_id": employer, "worker_ref": None if worker is None else rows[0]["worker_ref"], "rule_id": rid,
            "citation": citation, "violation_date": date, "findings": len(rows),
            "finding_ids": [r["finding_id"] for r in rows], "_worker": worker, "_max_workers": 0,
@@ -206,26 +227,26 @@ def _price(ctx: AuditContext, employer: str, worker: str | None, rid: str, rows:
                    confidence="unconfirmed")
         return out
     out.update(policy=norm_e.source, policy_url=norm_e.url)
-    conf = norm_e.confidence.value
+    conf = pol.conf[id(norm_e)]
 
     def worst(entry: DatedValue | None) -> None:
         nonlocal conf
-        if entry is not None and RANK[entry.confidence.value] > RANK[conf]:
-            conf = entry.confidence.value
+        if entry is not None and RANK[pol.conf[id(entry)]] > RANK[conf]:
+            conf = pol.conf[id(entry)]
 
     worst(list_e)
     fineable = article in (list_e.value.get("fineable_18_plus") or [])
     if not fineable or row_key is None:
-        steps.append({"step": "offence under art. 10:1 Atw?", "result": "0.00", "source": _cite(list_e),
+        steps.append({"step": "offence under art. 10:1 Atw?", "result": "0.00", "source": cite[id(list_e)],
                       "note": f"art. {article} is a norm, but not an offence listed in art. 10:1 (no administrative "
                               f"fine; bijlage 1: {row_label}). Reported, not fined."})
         out.update(outcome="not fineable (art. 10:1 Atw)", amount=Decimal("0.00"), confidence=conf)
         return out
-    steps.append({"step": "offence under art. 10:1 Atw", "result": "yes", "source": _cite(list_e),
+    steps.append({"step": "offence under art. 10:1 Atw", "result": "yes", "source": cite[id(list_e)],
                   "note": f"art. {article} is listed"})
     norm = Decimal(norm_e.value[row_key])
     steps.append({"step": f"norm amount (bijlage 1: {row_label})", "result": str(norm.quantize(CENT)),
-                  "source": _cite(norm_e),
+                  "source": cite[id(norm_e)],
                   "note": "per offence" + ("" if worker is None else ", for this worker")})
     worst(corr_e)
     band, size_note = _size(corr_e, heads.get(employer))
@@ -233,10 +254,9 @@ def _price(ctx: AuditContext, employer: str, worker: str | None, rid: str, rows:
     size_f = Decimal(band["factor"])
     amount = norm * size_f
     steps.append({"step": "size of the employer (art. 2)", "factor": str(size_f), "result": str(amount.quantize(CENT)),
-                  "source": _cite(corr_e), "note": size_note})
+                  "source": cite[id(corr_e)], "note": size_note})
 
-    codes = _direct_codes(direct_e)
-    direct, why = _is_direct(rid, rows, codes)
+    direct, why = _is_direct(rid, rows, pol.codes)
     fx = _matching(factors.get((employer, rid), []), worker)
     situation = [f for f in fx if f["factor"] == "warning_situation"]
     if direct and any(f["value"] == "inspection_not_hindered" for f in situation):
@@ -246,14 +266,14 @@ def _price(ctx: AuditContext, employer: str, worker: str | None, rid: str, rows:
         f = Decimal(corr_e.value["direct_fine_factor"])
         amount = amount * f
         steps.append({"step": "offence on the direct-fine list, bijlage 2 (art. 6)", "factor": str(f),
-                      "result": str(amount.quantize(CENT)), "source": _cite(direct_e), "note": why})
+                      "result": str(amount.quantize(CENT)), "source": cite[id(direct_e)], "note": why})
     else:
         prior = [p for p in priors.get(employer, []) if p["decision_date"] <= date
                  and (not p["article"] or p["article"].split()[0] == article.split()[0])]
         warned = [f for f in situation if f["value"] == "earlier_warning_not_complied"]
         if not prior and not warned:
             steps.append({"step": "not on bijlage 2: a warning first (art. 1 lid 2 onder a)", "result": "0.00",
-                          "source": _cite(direct_e) if direct_e else "",
+                          "source": cite[id(direct_e)] if direct_e else "",
                           "note": "no earlier warning or fine for the same or a similar obligation in the records "
                                   "(prior_violations, fine_factors); a fine follows if it is found again"})
             out.update(outcome="warning", norm_amount=norm.quantize(CENT), amount=Decimal("0.00"), confidence=conf)

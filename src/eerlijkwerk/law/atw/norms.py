@@ -1,4 +1,8 @@
-"""Atw norms as Ibis expressions: dated parameter values chosen by the local day, time arithmetic, display helpers.
+"""Atw norms as DuckDB SQL expressions: dated parameter values chosen by the local day, time arithmetic, display helpers.
+
+The Atw rules are plain DuckDB SQL (base.py, rules.py): they run over tens of millions of shift records, and SQL
+text costs nothing to build, where compiling Ibis expressions cost seconds per audit. Every helper here returns an SQL
+expression (a string) over the expressions it is given.
 
 Time is integer **seconds**: an instant is its Unix epoch second (UTC), so a duration is a difference of two instants
 and a daylight-saving change neither adds nor removes an hour. A *wall-clock* second is the epoch second of the local
@@ -9,24 +13,19 @@ A parameter value is chosen by the local day its norm is measured on: :meth:`Nor
 parameter's validity intervals (``valid_from <= day < valid_to``, see engine-notes.md §1: no as-of joins), NULL where
 no value applies — a comparison with NULL is never a finding, so a day outside every interval is not evaluated.
 
-Three DuckDB functions are used as Ibis built-ins (the engine runs on DuckDB): ``epoch_ms`` (instant of a
-TIMESTAMPTZ), ``make_timestamp`` and ``timezone`` (the instant of a wall-clock reading in Europe/Amsterdam). The last
-is called only for shifts during which the UTC offset changes (two nights a year), so the common path is integer
-arithmetic.
+Integer division is written ``CAST(FLOOR(a / b) AS BIGINT)`` (:func:`fdiv`): a floor, also for negative numbers. The
+instant of a wall-clock reading comes from DuckDB's ``timezone`` only for records during which the UTC offset changes
+(two nights a year); the common path is integer arithmetic.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
-
-import ibis
-import ibis.expr.datatypes as dtypes
-import ibis.expr.types as ir
+from typing import Any
 
 from eerlijkwerk.engine.context import AuditContext
-from eerlijkwerk.engine.exact import cents_to_eur
 
 TZ = "Europe/Amsterdam"  # the zone of the records' local times (records/reader.py)
 DAY = 86_400
@@ -36,72 +35,92 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 CONF_RANK = {"confirmed": 0, "secondary": 1, "unconfirmed": 2}
 
 
-@ibis.udf.scalar.builtin(name="epoch_ms")
-def _epoch_ms(ts: dtypes.Timestamp(timezone="UTC")) -> dtypes.int64:  # type: ignore[empty-body]
-    ...
+def fdiv(a: str, b: str | int) -> str:
+    """⌊a / b⌋ as BIGINT."""
+    return f"CAST(FLOOR(({a}) / ({b})) AS BIGINT)"
 
 
-@ibis.udf.scalar.builtin(name="make_timestamp")
-def _make_timestamp(us: dtypes.int64) -> dtypes.Timestamp():  # type: ignore[empty-body]
-    ...
+def lit(text: str) -> str:
+    """An SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
-@ibis.udf.scalar.builtin(name="timezone")
-def _zone_instant(zone: dtypes.string, ts: dtypes.Timestamp()) -> dtypes.Timestamp(timezone="UTC"):  # type: ignore[empty-body]
-    ...
-
-
-def instant_s(ts: ir.TimestampValue) -> ir.IntegerValue:
+def instant_s(ts: str) -> str:
     """Epoch second (UTC) of a TIMESTAMPTZ."""
-    return _epoch_ms(ts) // 1000
+    return fdiv(f"epoch_ms({ts})", 1000)
 
 
-def wall_s(local: ir.TimestampValue) -> ir.IntegerValue:
+def wall_s(local: str) -> str:
     """Wall-clock second of a local TIMESTAMP (its clock reading counted as if it were UTC)."""
-    return local.epoch_seconds().cast("int64")
+    return f"CAST(epoch(CAST({local} AS TIMESTAMP)) AS BIGINT)"
 
 
-def wall_to_instant(wall: ir.IntegerValue, offset: ir.IntegerValue, offset_changes: ir.BooleanValue) -> ir.IntegerValue:
+def wall_to_instant(wall: str, offset: str, offset_changes: str) -> str:
     """The instant of a wall-clock reading near a shift. Where the UTC offset is the same at the shift's start and end
     (``offset`` = wall − instant), it holds throughout the shift: instant = wall − offset. Where it changes during the
     shift, the time-zone database decides (DuckDB ``timezone``)."""
-    exact = instant_s(_zone_instant(TZ, _make_timestamp(wall * 1_000_000)))
-    return ibis.ifelse(offset_changes, exact, wall - offset)
+    exact = instant_s(f"timezone('{TZ}', make_timestamp(({wall}) * 1000000))")
+    return f"CASE WHEN {offset_changes} THEN {exact} ELSE ({wall}) - ({offset}) END"
 
 
-def day_to_date(day: ir.IntegerValue) -> ir.DateValue:
-    return _make_timestamp(day.cast("int64") * (DAY * 1_000_000)).date()
+def day_to_date(day: str) -> str:
+    return f"CAST(make_timestamp(CAST({day} AS BIGINT) * {DAY * 1_000_000}) AS DATE)"
 
 
-def wall_text(wall: ir.IntegerValue) -> ir.StringValue:
+def date_text(day: str) -> str:
+    """'YYYY-MM-DD' of a local day number."""
+    return f"strftime({day_to_date(day)}, '%Y-%m-%d')"
+
+
+def wall_text(wall: str) -> str:
     """'YYYY-MM-DD HH:MM' of a wall-clock second."""
-    return _make_timestamp(wall.cast("int64") * 1_000_000).strftime("%Y-%m-%d %H:%M")
+    return f"strftime(make_timestamp(({wall}) * 1000000), '%Y-%m-%d %H:%M')"
 
 
-@ibis.udf.scalar.builtin(name="printf")
-def _printf(fmt: dtypes.string, a: dtypes.int64, b: dtypes.int64, c: dtypes.string) -> dtypes.string:  # type: ignore[empty-body]
-    ...
+def text(x: str) -> str:
+    return f"CAST({x} AS VARCHAR)"
 
 
-def hm(sec: ir.IntegerValue) -> ir.StringValue:
+def hm(sec: str) -> str:
     """A duration in seconds as 'H:MM' (':SS' added when not whole minutes)."""
-    sec = sec.cast("int64")
-    secs = ibis.ifelse(sec % 60 == 0, "", _printf(":%02d", sec % 60, 0, ""))
-    return _printf("%d:%02d%s", sec // HOUR, (sec % HOUR) // 60, secs)
+    s = f"CAST({sec} AS BIGINT)"
+    return (f"printf('%d:%02d%s', {fdiv(s, HOUR)}, {fdiv(f'{s} % {HOUR}', 60)}, "
+            f"CASE WHEN ({s} % 60) = 0 THEN '' ELSE printf(':%02d', {s} % 60, 0, '') END)")
 
 
-def hours(sec: ir.IntegerValue, *, up: bool) -> ir.NumericValue:
+def cents_to_eur(cents: str) -> str:
+    """Whole cents to EUR as DECIMAL(14,2), exactly (engine/exact.py)."""
+    return f"CAST(CAST({cents} AS DECIMAL(18, 2)) * CAST(0.01 AS DECIMAL(18, 2)) AS DECIMAL(14, 2))"
+
+
+def hours(sec: str, *, up: bool) -> str:
     """Seconds as hours, DECIMAL(10,2), rounded away from the norm it is compared with: a measured quantity above a
     maximum is rounded up, one below a minimum down, so the shown value never looks compliant when it is not (the
     comparison itself is exact, in seconds)."""
-    x = sec.cast("int64") * 100
-    hundredths = (x + HOUR - 1) // HOUR if up else x // HOUR
-    return cents_to_eur(hundredths).cast("decimal(10,2)")
+    x = f"CAST({sec} AS BIGINT) * 100"
+    hundredths = fdiv(f"{x} + {HOUR} - 1", HOUR) if up else fdiv(x, HOUR)
+    return f"CAST({cents_to_eur(hundredths)} AS DECIMAL(10, 2))"
 
 
-def hours_literal(sec: ir.IntegerValue) -> ir.NumericValue:
+def hours_literal(sec: str) -> str:
     """A legal threshold in seconds as hours (thresholds are whole hundredths of an hour)."""
-    return cents_to_eur(sec.cast("int64") * 100 // HOUR).cast("decimal(14,2)")
+    return f"CAST({cents_to_eur(fdiv(f'CAST({sec} AS BIGINT) * 100', HOUR))} AS DECIMAL(14, 2))"
+
+
+def age_at(birth: str, date: str) -> str:
+    """Completed years on ``date`` (engine/exact.py: age_at)."""
+    before = (f"(month({date}) < month({birth}) OR (month({date}) = month({birth}) "
+              f"AND day({date}) < day({birth})))")
+    return f"(year({date}) - year({birth}) - CASE WHEN {before} THEN 1 ELSE 0 END)"
+
+
+def birthday(birth: str, age: str) -> str:
+    """The date on which someone born on ``birth`` reaches ``age`` (29 February: 1 March in a non-leap year; engine/
+    exact.py: birthday)."""
+    y = f"(year({birth}) + {age})"
+    leap = f"(({y} % 4) = 0 AND (({y} % 100) <> 0 OR ({y} % 400) = 0))"
+    return (f"CASE WHEN month({birth}) = 2 AND day({birth}) = 29 AND NOT {leap} THEN make_date({y}, 3, 1) "
+            f"ELSE make_date({y}, month({birth}), day({birth})) END")
 
 
 def _day_number(d: dt.date) -> int:
@@ -121,10 +140,25 @@ def _scaled(v: Any, units: int, where: str) -> int:
 
 
 class Norms:
-    """Dated parameter values as expressions of a local day number (see the module docstring)."""
+    """Dated parameter values as SQL expressions of a local day number (see the module docstring).
 
-    def __init__(self, ctx: AuditContext):
+    ``days``: the range of local days every norm is read for (the records' days with a margin for the windows); a
+    parameter with one value over that whole range is written as that value for every known day instead of a
+    ``CASE`` over its intervals."""
+
+    def __init__(self, ctx: AuditContext, days: tuple[int, int] | None = None):
         self.ctx = ctx
+        self.days = days
+
+    def _covering(self, intervals: list[tuple[int, int | None, Any, str]]) -> tuple[int, int | None, Any, str] | None:
+        """The interval that alone covers the whole range ``days`` (no other one meets it), if any."""
+        if self.days is None:
+            return None
+        lo, hi = self.days
+        meeting = [iv for iv in intervals if iv[0] <= hi and (iv[1] is None or iv[1] > lo)]
+        if len(meeting) == 1 and meeting[0][0] <= lo and (meeting[0][1] is None or meeting[0][1] > hi):
+            return meeting[0]
+        return None
 
     def _intervals(self, pid: str) -> list[tuple[int, int | None, Any, str]]:
         out = []
@@ -133,19 +167,34 @@ class Norms:
             out.append((_day_number(iv.valid_from), vt, iv.value, iv.entry.confidence.value))
         return out
 
-    def value(self, pid: str, field: str | None, day: ir.IntegerValue, units: int = 1) -> ir.IntegerValue:
+    @staticmethod
+    def _cond(day: str, vf: int, vt: int | None) -> str:
+        return f"({day}) >= {vf}" if vt is None else f"(({day}) >= {vf} AND ({day}) < {vt})"
+
+    def value(self, pid: str, field: str | None, day: str, units: int = 1) -> str:
         """``field`` of parameter ``pid`` on ``day`` × ``units`` as an exact integer (hours × 3600 = seconds; a clock
         time 'HH:MM' becomes seconds of the day; a weekday name its index, Monday = 0). NULL where none applies."""
+        intervals = self._intervals(pid)
+        only = self._covering(intervals)
+        if only is not None:  # NULL stays NULL: a day can be unknown (e.g. a week without a week definition)
+            v = only[2] if field is None else (only[2] or {}).get(field)
+            return ("CAST(NULL AS BIGINT)" if v is None else
+                    f"(CASE WHEN ({day}) IS NOT NULL THEN CAST({_scaled(v, units, f'{pid}.{field}')} AS BIGINT) END)")
         branches = []
-        for vf, vt, val, _ in self._intervals(pid):
+        for vf, vt, val, _ in intervals:
             v = val if field is None else (val or {}).get(field)
             if v is None:
                 continue
-            cond = day >= vf if vt is None else (day >= vf) & (day < vt)
-            branches.append((cond, ibis.literal(_scaled(v, units, f"{pid}.{field}"), type="int64")))
+            branches.append(f"WHEN {self._cond(day, vf, vt)} THEN CAST({_scaled(v, units, f'{pid}.{field}')} AS BIGINT)")
         if not branches:
-            return ibis.null("int64")
-        return ibis.cases(*branches, else_=ibis.null("int64"))
+            return "CAST(NULL AS BIGINT)"
+        return f"(CASE {' '.join(branches)} ELSE CAST(NULL AS BIGINT) END)"
+
+    def fixed(self, pid: str, field: str | None, units: int = 1) -> int | None:
+        """The value of ``field`` on every day of the range ``days``, if it has one value there (else None)."""
+        only = self._covering(self._intervals(pid))
+        v = None if only is None else (only[2] if field is None else (only[2] or {}).get(field))
+        return None if v is None else _scaled(v, units, f"{pid}.{field}")
 
     def constant(self, pid: str, field: str | None, units: int = 1) -> int:
         """A value that sets the *shape* of a computation (a window length in weeks), so it must be one number over
@@ -156,31 +205,42 @@ class Norms:
             raise ValueError(f"{pid}.{field}: expected one value over the whole timeline, found {sorted(vals)}")
         return vals.pop()
 
-    def seconds(self, pid: str, field: str, day: ir.IntegerValue) -> ir.IntegerValue:
+    def bounds(self, pid: str, field: str | None, units: int = 1) -> tuple[int, int]:
+        """The smallest and the largest value of ``field`` over the whole timeline (for a bound that holds on every
+        day, e.g. a width to bucket time by)."""
+        vals = [_scaled(val if field is None else val[field], units, f"{pid}.{field}")
+                for _, _, val, _ in self._intervals(pid) if val is not None and (field is None or val.get(field) is not None)]
+        if not vals:
+            raise ValueError(f"{pid}.{field}: no value")
+        return min(vals), max(vals)
+
+    def seconds(self, pid: str, field: str, day: str) -> str:
         """A number of hours as seconds."""
         return self.value(pid, field, day, units=HOUR)
 
-    def confidence(self, pids: Iterable[str], day: ir.IntegerValue) -> ir.StringValue:
+    def confidence(self, pids: Iterable[str], day: str) -> str:
         """The lowest confidence of the values of ``pids`` that apply on ``day``."""
         ranks = []
         for pid in pids:
-            branches = []
-            for vf, vt, _, conf in self._intervals(pid):
-                cond = day >= vf if vt is None else (day >= vf) & (day < vt)
-                branches.append((cond, ibis.literal(CONF_RANK[conf], type="int64")))
-            ranks.append(ibis.cases(*branches, else_=ibis.literal(0, type="int64")) if branches else ibis.literal(0))
-        worst = ibis.greatest(*ranks) if len(ranks) > 1 else ranks[0]
-        return worst.cases((2, "unconfirmed"), (1, "secondary"), else_="confirmed")
+            intervals = self._intervals(pid)
+            only = self._covering(intervals)
+            if only is not None:  # (a NULL day: no interval, rank 0, as below)
+                ranks.append(f"(CASE WHEN ({day}) IS NOT NULL THEN {CONF_RANK[only[3]]} ELSE 0 END)")
+                continue
+            branches = [f"WHEN {self._cond(day, vf, vt)} THEN {CONF_RANK[conf]}" for vf, vt, _, conf in intervals]
+            ranks.append(f"(CASE {' '.join(branches)} ELSE 0 END)" if branches else "0")
+        worst = f"greatest({', '.join(ranks)})" if len(ranks) > 1 else ranks[0]
+        return f"(CASE {worst} WHEN 2 THEN 'unconfirmed' WHEN 1 THEN 'secondary' ELSE 'confirmed' END)"
 
-    def week_index(self, day: ir.IntegerValue) -> ir.IntegerValue:
-        """Number of the week (atw.week_definitie: from the configured weekday 00:00) containing local ``day``.
-        1970-01-01 was a Thursday (index 3); a week starting on weekday w begins on days ≡ w − 3 (mod 7)."""
+    def _week_shift(self, day: str) -> str:
+        # 1970-01-01 was a Thursday (index 3); a week starting on weekday w begins on days ≡ w − 3 (mod 7)
         w = self.value("atw.week_definitie", "week_starts_day", day)
-        k = (10 - w) % 7  # (3 − w) mod 7, kept positive
-        return (day + k) // 7
+        return f"((10 - {w}) % 7)"  # (3 − w) mod 7, kept positive
 
-    def week_first_day(self, week: ir.IntegerValue, day: ir.IntegerValue) -> ir.IntegerValue:
+    def week_index(self, day: str) -> str:
+        """Number of the week (atw.week_definitie: from the configured weekday 00:00) containing local ``day``."""
+        return fdiv(f"CAST({day} AS BIGINT) + {self._week_shift(day)}", 7)
+
+    def week_first_day(self, week: str, day: str) -> str:
         """Local day number of the first day of ``week`` (the week definition applying on ``day``)."""
-        w = self.value("atw.week_definitie", "week_starts_day", day)
-        k = (10 - w) % 7
-        return week * 7 - k
+        return f"(({week}) * 7 - {self._week_shift(day)})"
