@@ -11,7 +11,8 @@ For each size it
    ending after 02:00 in 16 weeks). Times are written with their UTC offset (``+00:00``), so validation needs no DST check; no
    record overlaps another or crosses Saturday 24:00. One payslip (the table is required);
 2. runs, each in its own subprocess (peak RSS = the child's own VmHWM):
-   (a) the engine: ``run_audit(folder)`` = read + validate every table + every rule of every statute + fines;
+   (a) the engine: ``run_audit(folder)`` = read + validate every table + every rule of every statute + fines (with
+       the Atw's own steps, law/atw/base.py TIMINGS);
    (b) a hand-written DuckDB SQL query of one rolling-window rule on the same Parquet file: worked time per worker
        and calendar week (Sunday 00:00 Europe/Amsterdam), the total over every run of 16 consecutive weeks, workers
        above 16 × 48 h (art. 5:7 lid 2 onder c; on this data no day-rota worker does night work, so the night
@@ -158,7 +159,10 @@ def child_engine(folder: Path) -> dict:
     f = result.findings
     by_rule = {d["values"]: d["counts"] for d in pc.value_counts(f.column("rule_id")).to_pylist()} if f.num_rows else {}
     avg = f.filter(pc.equal(f.column("rule_id"), "atw.average_16_weeks"))
-    return {"wall_s": wall, "findings": f.num_rows, "by_rule": by_rule,
+    from eerlijkwerk.law.atw import base
+
+    atw_steps = {k: round(w, 2) for k, (w, _cpu) in base.TIMINGS.items()}
+    return {"wall_s": wall, "findings": f.num_rows, "by_rule": by_rule, "atw_steps": atw_steps,
             "avg16_workers": len(set(avg.column("_worker_id").to_pylist())), "rejects": result.rejects.num_rows,
             "rows_valid": {k: v["rows_valid"] for k, v in result.loads.items()}, "timings": result.timings,
             "own_peak_bytes": _own_peak_bytes()}
@@ -226,7 +230,10 @@ def report(n: int, gen_s: float | None, eng: dict, sql: dict) -> list[str]:
         "",
         "Engine timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in eng["timings"].items())
         + f". Findings {eng['findings']:,} (" + ", ".join(f"{k} {v:,}" for k, v in sorted(eng["by_rule"].items()))
-        + f"); rejected rows {eng['rejects']}.", ""]
+        + f"); rejected rows {eng['rejects']}.", "",
+        f"Atw steps (law/atw/base.py, wall seconds, {sum(eng['atw_steps'].values()):.1f} s in all): "
+        + ", ".join(f"{k} {v:.1f}" for k, v in sorted(eng["atw_steps"].items(), key=lambda kv: -kv[1]) if v >= 0.05)
+        + ".", ""]
     return lines
 
 

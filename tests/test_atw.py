@@ -504,6 +504,21 @@ def test_every_atw_finding_is_for_a_planned_worker(result):
     assert {f["_worker_id"] for f in result.findings.to_pylist() if f["rule_id"].startswith("atw.")} <= set(WORKERS)
 
 
+def test_buckets_of_workers_give_the_same_result(result, monkeypatch):
+    """Large audits are evaluated per bucket of workers, above a number of records through Parquet files
+    (law/atw/base.py): with buckets of at most 60 records (about ten of them here) the findings, fines, rejected rows
+    and row counts are exactly those of one bucket."""
+    from eerlijkwerk.law.atw import base
+
+    def run() -> tuple:
+        r = run_audit(result.source, pseudonym_key="k")
+        return r.findings.to_pylist(), r.fines.to_pylist(), r.rejects.to_pylist(), r.loads["shifts"]
+
+    one = run()
+    monkeypatch.setattr(base, "ROWS_PER_BUCKET", 60)
+    assert run() == one
+
+
 # --- property: working less never creates a finding --------------------------------------------------------------
 
 @st.composite

@@ -1,12 +1,15 @@
-"""How the Atw rules run: shared tables built once per group of workers, every rule a DuckDB SQL query over them.
+"""How the Atw rules run: shared tables built per group of workers, every rule a DuckDB SQL query over them.
 
-Every Atw norm is a norm per worker, so the workers are split into ``buckets`` (a hash of worker_id) and evaluated one
+Every Atw norm is a norm per worker, so the workers are split into buckets (a hash of the worker) and evaluated one
 bucket after another: the shared tables below are built for the workers of one bucket, every rule's query appends its
 findings to the rule's result table (``x_atw_out_<rule>``, created by the first bucket), and the next bucket replaces
 the shared tables. The sorts per worker then fit in memory (the audit's DuckDB has a fixed memory limit) and the
-results are those of one pass over all workers. The number of buckets follows the number of shift records
-(:data:`ROWS_PER_BUCKET`). Rules that are not per worker (``atw.records_missing``: spans per employer) run once, over
-all records.
+results are those of one pass over all workers. Up to :data:`ROWS_PER_BUCKET` shift records form one bucket, read
+straight from the shifts table; above that the narrow records are written once, partitioned by bucket, as Parquet files
+in DuckDB's temporary directory (one pass over the shifts table, not one per bucket). ``atw.records_missing`` (spans
+per employer) is completed once, after the buckets. Workers and employers are keyed by a 64-bit hash of their id
+(``w``, ``emp``; checked to be distinct over the workers and employers tables), which is narrower and faster than the
+text through the sorts and joins; findings carry the ids again.
 
 Shared tables of one bucket (integer seconds, see norms.py):
 
@@ -16,16 +19,17 @@ end instants, ``off_s``/``off_e`` their UTC offsets (wall clock − instant), ``
 local (a lower bound: breaks are not timed in the records, so the whole break is assumed to fall in that window),
 ``wk`` calendar week of the start (atw.week_definitie) and ``work1`` the part of the work in that week (a record
 crossing into the next week shares its work in proportion to its clock time on each side; the rest, ``work − work1``,
-belongs to week ``wk + 1``), and the sequence per worker: ``gap_before``/``gap_after`` the rest before/after the record
-(NULL at the edge of the records), ``new_before``/``new_after``: that rest is at least shift_boundary_rest_hours, i.e.
-the record starts/ends a *dienst* (art. 1:7 lid 1 onder c Atw). One sort per worker (lag/lead); worked time, night
-work and the week split are computed after it.
+belongs to week ``wk + 1``), and the sequence per worker: ``gap_after`` the rest after the record (NULL after the last
+one), ``new_before``/``new_after``: the rest before/after it is at least shift_boundary_rest_hours, i.e. the record
+starts/ends a *dienst* (art. 1:7 lid 1 onder c Atw). One sort per worker (lag/lead); worked time, night work and the
+week split are computed after it.
 
 Overlapping records of one worker are an input error: they are added to the rejected rows (file, row, reason naming
-the other rows) and left out of every Atw evaluation, like any rejected row (docs/atw.md). The sorted pass flags a
-record that starts before the previous one ends; only workers with such a record are examined exactly (a running
-maximum of the ends) and sequenced again without their overlapping records (without one, no record overlaps another:
-the ends then increase with the starts).
+the other rows) and left out of every Atw evaluation, like any rejected row (docs/atw.md). In the sorted pass a record
+that starts before the previous one ends makes that one's gap_after negative; only workers with such a record are
+examined exactly (a running maximum of the ends) and sequenced again without their overlapping records (without one,
+no record overlaps another: the ends then increase with the starts). The rejected rows are written once, after the
+buckets.
 
 ``atw_dm`` — the diensten of several records (usually few): records separated by rests shorter than
 shift_boundary_rest_hours form one dienst (art. 1:7 lid 1 onder c; the policy's explanation "telling bij doorlopende
@@ -33,18 +37,23 @@ diensten"). ``work``, ``night`` and ``brk`` are summed; ``pause`` = breaks + the
 min_part_minutes between its records; ``min_gap`` the shortest gap inside it.
 
 ``atw_d`` (a view) — one row per dienst: the one-record diensten straight from atw_r and those of atw_dm;
-``rest_before``/``rest_after`` the rests around it (NULL at the edge of the records), ``sl``/``el`` wall-clock start
-and end, ``is_night`` (more than night_shift_more_than_hours of work in the night window, art. 1:7 lid 1 onder d) and
-``is_late`` (a night dienst ending after late_end_after, art. 5:8 lid 4).
+``rest_after`` the rest after it (NULL after the last one), ``sl``/``el`` wall-clock start and end, ``is_night`` (more
+than night_shift_more_than_hours of work in the night window, art. 1:7 lid 1 onder d) and ``is_late`` (a night dienst
+ending after late_end_after, art. 5:8 lid 4). ``atw_dc``: the diensten that any rule on single diensten looks at
+(rules.py, DIENST_SELECTIONS), so that those rules do not each read every dienst.
 
 ``atw_wk`` — one row per worker and calendar week with work: ``work`` in the week, ``nights`` and ``lates`` (night
-diensten / night diensten ending after 02:00 that start in it), and rolling sums over the 4, 16 and 16 calendar weeks
-ending with it (weeks without records count as zero: a RANGE frame on the week number).
+diensten / night diensten ending after 02:00 that start in it); ``atw_wkr`` adds the rolling sums over the 4, 16 and
+16 calendar weeks ending with it (weeks without records count as zero: a RANGE frame on the week number), for the
+workers whose weeks can reach a rolling norm.
 
 ``atw_ns`` — the diensten of workers with at least one night dienst, with two run numbers for the series rules of
 art. 5:8 lid 5-7: ``series_c`` is the same for diensten on consecutive days (no day without a dienst start), and
 (``series_c``, ``run_n``) the same for night diensten each of which directly follows the previous one, on the same or
 the next day.
+
+``atw_rm_cand``/``atw_rm_span`` (filled per bucket) — for record keeping: the payslips without a shift record of the
+worker at the employer or the hirer, and each employer's first and last shift day.
 """
 
 from __future__ import annotations
@@ -174,7 +183,9 @@ FROM (SELECT {key('worker_id')} AS w, {key('employer_id')} AS emp, CAST(_row AS 
 
 def _sequence_sql(n: Norms, src: str) -> str:
     """The sequence per worker over the records of ``src`` (one sort), then the worked time, night work and week
-    split of each record. A record that starts before the previous one ends has a negative gap_before."""
+    split of each record. A record that starts before the previous one ends makes the gap_after of the previous one
+    negative. Records of one worker that start at the same instant overlap, so their order (by start only) matters
+    only for workers that are examined again (_records)."""
 
     def sbr(day: str) -> str:
         return n.seconds(ARB, "shift_boundary_rest_hours", day)
@@ -193,10 +204,10 @@ def _sequence_sql(n: Norms, src: str) -> str:
     return f"""
 WITH q AS (
     SELECT *, lag(e) OVER win AS prev_e, lead(s) OVER win AS next_s{next_day}
-    FROM {src} WINDOW win AS (PARTITION BY w ORDER BY s, _row)),
+    FROM {src} WINDOW win AS (PARTITION BY w ORDER BY s)),
 seq AS (
     SELECT w, emp, _row, s, e, off_s, off_e, brk, day,
-           CAST(s - prev_e AS INTEGER) AS gap_before, CAST(next_s - e AS INTEGER) AS gap_after,
+           CAST(next_s - e AS INTEGER) AS gap_after,
            prev_e IS NULL OR (s - prev_e) >= {sbr('day')} AS new_before,
            next_s IS NULL OR (next_s - e) >= {boundary_after} AS new_after,
            CAST(day AS BIGINT) AS d64, off_e <> off_s AS ch, CAST(off_s AS BIGINT) AS off
@@ -213,7 +224,7 @@ x AS (
                    ELSE {in_window('d64')} + {in_window('d64 + 1')} END AS night_clock,
            {wall_to_instant(f"{n.week_first_day('wk64 + 1', 'd64')} * {DAY}", 'off', 'ch')} AS boundary
     FROM k)
-SELECT w, emp, _row, s, e, off_s, off_e, brk, day, gap_before, gap_after, new_before, new_after,
+SELECT w, emp, _row, s, e, off_s, off_e, brk, day, gap_after, new_before, new_after,
        CAST(e - s - brk AS INTEGER) AS work, CAST(greatest(night_clock - brk, 0) AS INTEGER) AS night,
        CAST(wk64 AS INTEGER) AS wk,
        CAST(CASE WHEN e > boundary THEN {fdiv('(e - s - brk) * (boundary - s)', 'e - s')} ELSE e - s - brk END
@@ -257,7 +268,7 @@ def _records(ctx: AuditContext, n: Norms, src: str) -> None:
     """atw_r for the records of ``src`` (see the module docstring); the overlapping records go to atw_bad."""
     con = ctx.records.con
     con.execute(f"CREATE OR REPLACE TEMP TABLE atw_r AS {_sequence_sql(n, src)}")
-    if not con.execute("SELECT count(*) FROM atw_r WHERE gap_before < 0").fetchall()[0][0]:
+    if not con.execute("SELECT count(*) FROM atw_r WHERE gap_after < 0").fetchall()[0][0]:
         return
     # the workers with a record that starts before the previous one ends: exact overlaps (a running maximum)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE atw_bad_b AS
@@ -265,7 +276,7 @@ def _records(ctx: AuditContext, n: Norms, src: str) -> None:
             SELECT *, coalesce((s < max(e) OVER (PARTITION BY w ORDER BY s, _row
                                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
                                OR (e > lead(s) OVER (PARTITION BY w ORDER BY s, _row)), FALSE) AS overlap
-            FROM {src} SEMI JOIN (SELECT DISTINCT w FROM atw_r WHERE gap_before < 0) USING (w))
+            FROM {src} SEMI JOIN (SELECT DISTINCT w FROM atw_r WHERE gap_after < 0) USING (w))
         SELECT * EXCLUDE (overlap) FROM o WHERE overlap""")
     con.execute("INSERT INTO atw_bad SELECT * FROM atw_bad_b")
     con.execute("ALTER TABLE atw_r RENAME TO atw_r1")
@@ -305,29 +316,32 @@ def _dienst(ctx: AuditContext, n: Norms) -> None:
     min_part = n.value("atw.pauze", "min_part_minutes", "day", units=60)
     o = "ORDER BY s, _row"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE atw_dm AS
-        WITH m AS (
+        WITH a AS (  -- the records of the workers with such a dienst, with the rest before each
+            SELECT *, CAST(s - lag(e) OVER (PARTITION BY w {o}) AS INTEGER) AS gap_before FROM atw_r
+            SEMI JOIN (SELECT DISTINCT w FROM atw_r WHERE NOT (new_before AND new_after)) USING (w)),
+        m AS (
             SELECT *, sum(CAST(new_before AS BIGINT)) OVER (PARTITION BY w {o}
                                                              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS dienst_no,
                    CASE WHEN new_before THEN CAST(NULL AS INTEGER) ELSE gap_before END AS inner_gap
-            FROM atw_r WHERE NOT (new_before AND new_after))
+            FROM a WHERE NOT (new_before AND new_after))
         SELECT w, first(emp {o}) AS emp, first(_row {o}) AS first_row,
                string_agg(CAST(_row AS VARCHAR), ', ' {o}) AS rows_txt, CAST(count(_row) AS INTEGER) AS n_records,
                min(s) AS s, max(e) AS e, first(off_s {o}) AS off_s, last(off_e {o}) AS off_e, first(day {o}) AS day,
                first(wk {o}) AS wk, CAST(sum(work) AS INTEGER) AS work, CAST(sum(night) AS INTEGER) AS night,
                CAST(sum(brk) + sum(CASE WHEN inner_gap >= {min_part} THEN inner_gap ELSE 0 END) AS INTEGER) AS pause,
-               min(inner_gap) AS min_gap, first(gap_before {o}) AS rest_before, last(gap_after {o}) AS rest_after,
+               min(inner_gap) AS min_gap, last(gap_after {o}) AS rest_after,
                last(day {o}) AS last_day
         FROM m GROUP BY w, dienst_no""")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW atw_d AS
         WITH d AS (
             SELECT w, emp, _row AS first_row, CAST(NULL AS VARCHAR) AS rows_txt,
                    CAST(1 AS INTEGER) AS n_records, s, e, off_s, off_e, day, wk, work, night, brk AS pause,
-                   CAST(NULL AS INTEGER) AS min_gap, gap_before AS rest_before, gap_after AS rest_after,
+                   CAST(NULL AS INTEGER) AS min_gap, gap_after AS rest_after,
                    day AS last_day
             FROM atw_r WHERE new_before AND new_after
             UNION ALL
             SELECT w, emp, first_row, rows_txt, n_records, s, e, off_s, off_e, day, wk, work, night,
-                   pause, min_gap, rest_before, rest_after, last_day
+                   pause, min_gap, rest_after, last_day
             FROM atw_dm),
         d2 AS (SELECT *, s + CAST(off_s AS BIGINT) AS sl, e + CAST(off_e AS BIGINT) AS el FROM d)
         SELECT *, {_is_night(n)} AS is_night, {_is_late(n, 'el')} AS is_late FROM d2""")
@@ -438,18 +452,16 @@ def _buckets(ctx: AuditContext, key: Callable[[str], str],
              step: Callable[..., None]) -> Iterator[tuple[int, int, str]]:
     """The buckets of workers: (bucket, number of buckets, SQL source of the bucket's narrow records). One bucket:
     the shift table itself. Several: the narrow records are written once, partitioned by bucket, as Parquet files
-    in DuckDB's temporary directory (one pass over the shift table instead of one per bucket), and each bucket
-    reads its own files; the files are removed afterwards."""
+    in DuckDB's temporary directory if it exists (else the system's), one pass over the shift table instead of one per
+    bucket, and each bucket reads its own files; the files are removed afterwards."""
     con = ctx.records.con
     rows = con.execute("SELECT count(*) FROM shifts").fetchall()[0][0]
     buckets = max(1, -(-rows // ROWS_PER_BUCKET))
     if buckets == 1:
         yield 0, 1, f"({_t0_sql(key)})"
         return
-    base = con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0] or None
-    if base:
-        os.makedirs(base, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix="eerlijkwerk-atw-", dir=base)
+    spill = con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
+    tmp = tempfile.mkdtemp(prefix="eerlijkwerk-atw-", dir=spill if spill and os.path.isdir(spill) else None)
     try:
         part = os.path.join(tmp, "records")
         step("partition", con.execute,
