@@ -23,7 +23,7 @@ def _eval(ctx: AuditContext) -> ir.Table:
 
 def _detail_table(ctx: AuditContext) -> ir.Table:
     """rate_detail of every payslip that a WML finding with arithmetic can concern (shortfall or cash), built once."""
-    e = ctx.cached("wml.flagged", _flagged)
+    e = _eval(ctx)
     return with_rate_detail(ctx, e.filter(e.evaluable & ((e.shortfall_c > 0) | e.cash_above_headroom)).select("_row"))
 
 
@@ -32,17 +32,10 @@ def _with_detail(ctx: AuditContext, t: ir.Table) -> ir.Table:
     return t.left_join(d, t._row == d.d_row).drop("d_row")
 
 
-def _flagged(ctx: AuditContext) -> ir.Table:
-    """Every evaluated payslip that some WML rule may report, joined once with its payslip columns."""
-    e = _eval(ctx)
-    return evaluated(ctx, e.filter((e.shortfall_c > 0) | (e.holiday_short_c > 0) | e.cash_above_headroom
-                                   | e.not_evaluated_reason.isin(["no_hour_records", "no_wage_records"])))
-
-
 def _rows(ctx: AuditContext, cond) -> ir.Table:
-    """The evaluated payslips meeting ``cond`` (a function of the evaluation columns), with their payslip columns."""
-    e = ctx.cached("wml.flagged", _flagged)
-    return e.filter(cond(e))
+    """The evaluated payslips meeting ``cond`` (a function of the narrow evaluation), with their payslip columns."""
+    e = _eval(ctx)
+    return evaluated(ctx, e.filter(cond(e)))
 
 
 def _common(e: ir.Table) -> dict[str, ir.Value]:
