@@ -367,7 +367,7 @@ def report(rows: int, gen_s: float | None, eng: dict, sql: dict, repeat: int) ->
     lines += [
         "| | engine `run_audit` | hand SQL (DuckDB) | engine / SQL | target |",
         "|---|---|---|---|---|",
-        f"| wall | {e_wall:.2f} s | {s_wall:.2f} s | {ratio:.1f}× | ≤ {target_s:.1f} s: {ok(e_wall <= target_s)};"
+        f"| wall | {e_wall:.2f} s | {s_wall:.2f} s | {ratio:.2f}× | ≤ {target_s:.1f} s: {ok(e_wall <= target_s)};"
         f" ≤ {TARGET_RATIO}× SQL: {ok(ratio <= TARGET_RATIO)} |",
         f"| rows/s | {rows / e_wall:,.0f} | {rows / s_wall:,.0f} | | ≥ {TARGET_ROWS_PER_S:,.0f} |",
         f"| peak RSS | {_mib(eng['peak_rss_bytes'])} | {_mib(sql['peak_rss_bytes'])} | "
