@@ -129,3 +129,74 @@ def test_shipped_scenarios_load_and_kennismigrant_tightening(tmp_path):
     f = [x for x in run_audit(folder, scenario=scenarios["kennismigrant-aanscherping"]).findings.to_pylist()
          if x["rule_id"] == rule]
     assert [(x["threshold"], x["shortfall"]) for x in f] == [(Decimal("4754.00"), Decimal("254.00"))]
+
+
+# --- recidivism and the inspector's moderations (art. 18f WML; fine_factors), priced in SQL (law/wml/fines_sql.py)
+
+def _prior(folder, decision: str, irrevocable: str | None, vid: str = "V1"):
+    from tests.helpers import write_table
+
+    write_table(folder, "prior_violations", [{"violation_id": vid, "employer_id": "90000001", "statute": "wml",
+                                              "decision_date": decision, "irrevocable_date": irrevocable or ""}])
+
+
+def test_recidivism_doubles_the_fine(tmp_path):
+    """Art. 18f lid 2 WML: an irrevocable prior WML fine within 5 years before the violation → +100%."""
+    folder = records(tmp_path, [{**WEEK, "gross_wage": "400.00"}])
+    _prior(folder, "2022-03-01", "2022-06-01")
+    [f] = fines(run_audit(folder))
+    steps = json.loads(f["steps"])
+    assert f["norm_amount"] == 2000 and f["amount"] == Decimal("4000.00")
+    assert any(s["step"].startswith("recidivism: +100%") and "V1" in s["step"] for s in steps)
+
+
+@pytest.mark.parametrize("decision, irrevocable", [("2019-06-01", "2019-09-01"),   # more than 5 years before
+                                                   ("2024-06-01", None),           # not irrevocable
+                                                   ("2024-06-01", "2025-02-01")])  # irrevocable only after the offence
+def test_prior_fine_that_does_not_count(tmp_path, decision, irrevocable):
+    folder = records(tmp_path, [{**WEEK, "gross_wage": "400.00"}])
+    _prior(folder, decision, irrevocable)
+    [f] = fines(run_audit(folder))
+    assert f["amount"] == Decimal("2000.00")
+
+
+def test_a_prior_fine_closes_the_warning_route(tmp_path):
+    """Policy 2013 art. 2: no warning on a repeat within 5 years; the small underpayment is fined (EUR 50 row)."""
+    folder = records(tmp_path, [{**WEEK, "gross_wage": "560.00"}])
+    _prior(folder, "2024-06-01", None)
+    [f] = fines(run_audit(folder))
+    assert f["outcome"] == "fine" and f["norm_amount"] == 500
+
+
+def test_moderation_recorded_by_the_inspector(tmp_path):
+    from tests.helpers import write_table
+
+    folder = records(tmp_path, [{**WEEK, "gross_wage": "400.00"}])
+    write_table(folder, "fine_factors", [{"factor_id": "M1", "employer_id": "90000001", "rule_id": "wml.underpayment",
+                                          "factor": "moderation_percent", "value": "25", "reason": "capacity to pay"}])
+    [f] = fines(run_audit(folder))
+    assert f["amount"] == Decimal("1500.00")
+    assert any("capacity to pay" in s["step"] for s in json.loads(f["steps"]))
+
+
+def test_sql_month_arithmetic_equals_the_python_reference():
+    """The SQL that prices fines compares durations on dates and prints months with 2 decimals; both must agree with
+    months_exact (calendar months + remaining days ÷ days of the next month) on every pair of dates tried."""
+    import duckdb
+    from hypothesis import given, settings, strategies as st
+
+    from eerlijkwerk.law.wml.fines_sql import months_ge, months_gt, months_text
+
+    con = duckdb.connect()
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.dates(dt.date(2019, 1, 1), dt.date(2027, 12, 31)), st.integers(0, 800), st.integers(0, 9))
+    def check(start, days, m):
+        end = start + dt.timedelta(days=days)
+        s, e = f"DATE '{start}'", f"DATE '{end}'"
+        text, ge, gt = con.sql(f"SELECT {months_text(s, e)}, {months_ge(s, e, Decimal(m))}, "
+                               f"{months_gt(s, e, Decimal(m))}").fetchall()[0]
+        exact = months_between(start, end)
+        assert text == f"{exact:.2f}" and ge == (exact >= m) and gt == (exact > m)
+
+    check()
