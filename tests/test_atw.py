@@ -515,6 +515,7 @@ def test_buckets_of_workers_give_the_same_result(result, monkeypatch):
         return r.findings.to_pylist(), r.fines.to_pylist(), r.rejects.to_pylist(), r.loads["shifts"]
 
     one = run()
+    monkeypatch.setattr(base, "ONE_BUCKET_ROWS", 60)
     monkeypatch.setattr(base, "ROWS_PER_BUCKET", 60)
     assert run() == one
 

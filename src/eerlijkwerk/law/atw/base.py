@@ -4,9 +4,10 @@ Every Atw norm is a norm per worker, so the workers are split into buckets (a ha
 bucket after another: the shared tables below are built for the workers of one bucket, every rule's query appends its
 findings to the rule's result table (``x_atw_out_<rule>``, created by the first bucket), and the next bucket replaces
 the shared tables. The sorts per worker then fit in memory (the audit's DuckDB has a fixed memory limit) and the
-results are those of one pass over all workers. Up to :data:`ROWS_PER_BUCKET` shift records form one bucket, read
-straight from the shifts table; above that the narrow records are written once, partitioned by bucket, as Parquet files
-in DuckDB's temporary directory (one pass over the shifts table, not one per bucket). ``atw.records_missing`` (spans
+results are those of one pass over all workers. Up to :data:`ONE_BUCKET_ROWS` shift records form one bucket, read
+straight from the shifts table; above that, buckets of about :data:`ROWS_PER_BUCKET` records, whose narrow records are
+written once, partitioned by bucket, as Parquet files in DuckDB's temporary directory (one pass over the shifts table,
+not one per bucket). ``atw.records_missing`` (spans
 per employer) is completed once, after the buckets. Workers and employers are keyed by a 64-bit hash of their id
 (``w``, ``emp``; checked to be distinct over the workers and employers tables), which is narrower and faster than the
 text through the sorts and joins; findings carry the ids again.
@@ -87,7 +88,9 @@ ARB = "atw.arbeidstijd"
 NACHT = "atw.nachtdienst"
 AGE = "atw.volwassen_leeftijd"
 
-#: shift records per bucket of workers (see the module docstring); EERLIJKWERK_ATW_BUCKET_ROWS overrides it
+#: up to this many shift records the workers form one bucket, read straight from the shifts table; above it, buckets
+#: of about ROWS_PER_BUCKET records (see the module docstring). EERLIJKWERK_ATW_BUCKET_ROWS sets both.
+ONE_BUCKET_ROWS = int(os.environ.get("EERLIJKWERK_ATW_BUCKET_ROWS", "12000000"))
 ROWS_PER_BUCKET = int(os.environ.get("EERLIJKWERK_ATW_BUCKET_ROWS", "8000000"))
 
 #: predicates on atw_d of the rules that select diensten (rules.py): atw_dc holds the diensten that meet any
@@ -366,8 +369,12 @@ def _week(ctx: AuditContext, n: Norms) -> None:
         return (f"CAST(sum({col}) OVER (PARTITION BY w ORDER BY wk RANGE BETWEEN {weeks - 1} PRECEDING AND CURRENT ROW) "
                 f"AS BIGINT)")
 
-    rolled = {"work4": roll("work", w4), "work16": roll("work", w16), "work_n16": roll("work", wn16),
-              "nights16": roll("nights", wn16), "lates16": roll("lates", wl)}
+    sums = {"work4": ("work", w4), "work16": ("work", w16), "work_n16": ("work", wn16), "nights16": ("nights", wn16),
+            "lates16": ("lates", wl)}
+    rolled: dict[str, str] = {}
+    for name, (col, weeks) in sums.items():  # the same sum over the same weeks once (16 weeks: work16 = work_n16)
+        same = next((other for other, spec in sums.items() if spec == (col, weeks) and other in rolled), None)
+        rolled[name] = same if same is not None else roll(col, weeks)
     # the window lengths are parameters; the rules read them back from the same files (rules.py)
     single = "new_before AND new_after"
     ctx.records.con.execute(f"""CREATE OR REPLACE TEMP TABLE atw_wk AS
@@ -456,7 +463,7 @@ def _buckets(ctx: AuditContext, key: Callable[[str], str],
     bucket, and each bucket reads its own files; the files are removed afterwards."""
     con = ctx.records.con
     rows = con.execute("SELECT count(*) FROM shifts").fetchall()[0][0]
-    buckets = max(1, -(-rows // ROWS_PER_BUCKET))
+    buckets = 1 if rows <= ONE_BUCKET_ROWS else -(-rows // ROWS_PER_BUCKET)
     if buckets == 1:
         yield 0, 1, f"({_t0_sql(key)})"
         return
@@ -464,13 +471,15 @@ def _buckets(ctx: AuditContext, key: Callable[[str], str],
     tmp = tempfile.mkdtemp(prefix="eerlijkwerk-atw-", dir=spill if spill and os.path.isdir(spill) else None)
     try:
         part = os.path.join(tmp, "records")
+        # (the day is not written: it is the start's wall-clock second // DAY again when read)
         step("partition", con.execute,
-             f"COPY (SELECT *, w % {buckets} AS bucket FROM ({_t0_sql(key)})) TO '{part}' "
+             f"COPY (SELECT * EXCLUDE (day), w % {buckets} AS bucket FROM ({_t0_sql(key)})) TO '{part}' "
              f"(FORMAT parquet, PARTITION_BY (bucket), COMPRESSION lz4_raw, DICTIONARY_SIZE_LIMIT 1)")
         for b in range(buckets):
             files = os.path.join(part, f"bucket={b}")
             if os.path.isdir(files):
-                yield b, buckets, f"read_parquet('{os.path.join(files, '*.parquet')}', hive_partitioning = false)"
+                yield b, buckets, (f"(SELECT *, CAST({fdiv('s + off_s', DAY)} AS INTEGER) AS day "
+                                   f"FROM read_parquet('{os.path.join(files, '*.parquet')}', hive_partitioning = false))")
             else:  # no worker in this bucket (its payslips are still checked for record keeping)
                 yield b, buckets, "(SELECT * FROM atw_bad WHERE FALSE)"
     finally:
