@@ -167,8 +167,8 @@ def _key_sql(con) -> Callable[[str], str]:
         def key(col: str, salt: int = salt) -> str:
             return f"hash({col})" if salt == 0 else f"hash({col}, {salt})"
         ok = con.execute(f"""SELECT (SELECT count(DISTINCT {key('worker_id')}) = count(*) FROM workers)
-                                AND (SELECT count(DISTINCT {key('employer_id')}) = count(*) FROM employers)""").fetchall()
-        if ok[0][0]:
+            AND (SELECT count(DISTINCT {key('employer_id')}) = count(*) FROM employers)""").fetchall()[0][0]
+        if ok:
             return key
     raise RuntimeError("no collision-free key for the worker and employer ids")
 
@@ -323,8 +323,8 @@ def _dienst(ctx: AuditContext, n: Norms) -> None:
             SELECT *, CAST(s - lag(e) OVER (PARTITION BY w {o}) AS INTEGER) AS gap_before FROM atw_r
             SEMI JOIN (SELECT DISTINCT w FROM atw_r WHERE NOT (new_before AND new_after)) USING (w)),
         m AS (
-            SELECT *, sum(CAST(new_before AS BIGINT)) OVER (PARTITION BY w {o}
-                                                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS dienst_no,
+            SELECT *, sum(CAST(new_before AS BIGINT))
+                          OVER (PARTITION BY w {o} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS dienst_no,
                    CASE WHEN new_before THEN CAST(NULL AS INTEGER) ELSE gap_before END AS inner_gap
             FROM a WHERE NOT (new_before AND new_after))
         SELECT w, first(emp {o}) AS emp, first(_row {o}) AS first_row,
@@ -366,8 +366,8 @@ def _week(ctx: AuditContext, n: Norms) -> None:
     lates = n.bounds(NACHT, "max_late_night_shifts_per_16_weeks")[0]
 
     def roll(col: str, weeks: int) -> str:
-        return (f"CAST(sum({col}) OVER (PARTITION BY w ORDER BY wk RANGE BETWEEN {weeks - 1} PRECEDING AND CURRENT ROW) "
-                f"AS BIGINT)")
+        return (f"CAST(sum({col}) OVER (PARTITION BY w ORDER BY wk "
+                f"RANGE BETWEEN {weeks - 1} PRECEDING AND CURRENT ROW) AS BIGINT)")
 
     sums = {"work4": ("work", w4), "work16": ("work", w16), "work_n16": ("work", wn16), "nights16": ("nights", wn16),
             "lates16": ("lates", wl)}
@@ -404,14 +404,16 @@ def _night_sequence(ctx: AuditContext, n: Norms) -> None:
     one; ``run_n`` = diensten so far − night diensten so far is the same along an unbroken run of night diensten. A
     night dienst follows the previous dienst directly on the same or the next day exactly when both are in the same
     (series_c, run_n) island. For the rules' pre-selection (rules.py): ``next_night``/``next_day`` of the next dienst,
-    ``day_back`` the day of the dienst ``back`` places earlier (back = the smallest max_consecutive_shifts_with_night)."""
+    ``day_back`` the day of the dienst ``back`` places earlier (back = the smallest
+    max_consecutive_shifts_with_night)."""
     order = "PARTITION BY w ORDER BY day, s"
     back = n.bounds(NACHT, "max_consecutive_shifts_with_night")[0]
     ctx.records.con.execute(f"""CREATE OR REPLACE TEMP TABLE atw_ns AS
         SELECT w, s, day, is_night, rest_after,
                day - dense_rank() OVER (PARTITION BY w ORDER BY day) AS series_c,
                row_number() OVER ({order})
-               - sum(CAST(is_night AS INTEGER)) OVER ({order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run_n,
+               - sum(CAST(is_night AS INTEGER))
+                     OVER ({order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run_n,
                lead(is_night) OVER ({order}) AS next_night, lead(day) OVER ({order}) AS next_day,
                lag(day, {back}) OVER ({order}) AS day_back
         FROM atw_d SEMI JOIN (SELECT DISTINCT w FROM atw_wk WHERE nights > 0) USING (w)""")
@@ -443,7 +445,8 @@ def _payslip_coverage(ctx: AuditContext, in_bucket: Callable[[str], str]) -> Non
     span and the payslips of the bucket's workers without a shift record at the payslip's employer or the hirer
     (two anti-joins on equal keys: an OR in the join condition would compare every payslip with every shift)."""
     con = ctx.records.con
-    recs = f"(SELECT w, emp, day, e, off_e FROM atw_r UNION ALL SELECT w, emp, day, e, off_e FROM atw_bad WHERE {in_bucket('w')})"
+    recs = (f"(SELECT w, emp, day, e, off_e FROM atw_r "
+            f"UNION ALL SELECT w, emp, day, e, off_e FROM atw_bad WHERE {in_bucket('w')})")
     end_day = fdiv("e + CAST(off_e AS BIGINT)", DAY)
     con.execute(f"INSERT INTO atw_rm_span SELECT emp, min(day), max({end_day}) FROM {recs} GROUP BY emp")
 
@@ -478,8 +481,9 @@ def _buckets(ctx: AuditContext, key: Callable[[str], str],
         for b in range(buckets):
             files = os.path.join(part, f"bucket={b}")
             if os.path.isdir(files):
+                files = os.path.join(files, "*.parquet")
                 yield b, buckets, (f"(SELECT *, CAST({fdiv('s + off_s', DAY)} AS INTEGER) AS day "
-                                   f"FROM read_parquet('{os.path.join(files, '*.parquet')}', hive_partitioning = false))")
+                                   f"FROM read_parquet('{files}', hive_partitioning = false))")
             else:  # no worker in this bucket (its payslips are still checked for record keeping)
                 yield b, buckets, "(SELECT * FROM atw_bad WHERE FALSE)"
     finally:
@@ -556,8 +560,8 @@ def _evaluate(ctx: AuditContext) -> None:
         if name not in per_bucket:
             step(name, con.execute, f'CREATE OR REPLACE TEMP TABLE "x_atw_out_{name}" AS {queries[name]}')
     con.execute("DROP VIEW IF EXISTS atw_d")
-    for t in ("atw_ns", "atw_wk", "atw_wkr", "atw_dc", "atw_dm", "atw_r", "atw_bad", "atw_pj", "atw_rm_cand", "atw_rm_span", "atw_w",
-              "atw_e"):
+    for t in ("atw_ns", "atw_wk", "atw_wkr", "atw_dc", "atw_dm", "atw_r", "atw_bad", "atw_pj", "atw_rm_cand",
+              "atw_rm_span", "atw_w", "atw_e"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     for name in RULE_SQL:
         ctx._cache["atw.out." + name] = ctx.backend.table(f"x_atw_out_{name}")

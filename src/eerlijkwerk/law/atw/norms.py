@@ -1,4 +1,5 @@
-"""Atw norms as DuckDB SQL expressions: dated parameter values chosen by the local day, time arithmetic, display helpers.
+"""Atw norms as DuckDB SQL expressions: dated parameter values chosen by the local day, time arithmetic, display
+helpers.
 
 The Atw rules are plain DuckDB SQL (base.py, rules.py): they run over tens of millions of shift records, and SQL
 text costs nothing to build, where compiling Ibis expressions cost seconds per audit. Every helper here returns an SQL
@@ -185,7 +186,8 @@ class Norms:
             v = val if field is None else (val or {}).get(field)
             if v is None:
                 continue
-            branches.append(f"WHEN {self._cond(day, vf, vt)} THEN CAST({_scaled(v, units, f'{pid}.{field}')} AS BIGINT)")
+            value = _scaled(v, units, f"{pid}.{field}")
+            branches.append(f"WHEN {self._cond(day, vf, vt)} THEN CAST({value} AS BIGINT)")
         if not branches:
             return "CAST(NULL AS BIGINT)"
         return f"(CASE {' '.join(branches)} ELSE CAST(NULL AS BIGINT) END)"
@@ -209,7 +211,8 @@ class Norms:
         """The smallest and the largest value of ``field`` over the whole timeline (for a bound that holds on every
         day, e.g. a width to bucket time by)."""
         vals = [_scaled(val if field is None else val[field], units, f"{pid}.{field}")
-                for _, _, val, _ in self._intervals(pid) if val is not None and (field is None or val.get(field) is not None)]
+                for _, _, val, _ in self._intervals(pid)
+                if val is not None and (field is None or val.get(field) is not None)]
         if not vals:
             raise ValueError(f"{pid}.{field}: no value")
         return min(vals), max(vals)

@@ -1,9 +1,10 @@
 """Rules of the Arbeidstijdenwet (Atw, BWBR0007671) for workers aged 18 and over, on shift records.
 
-Each rule is one norm of the Atw, measured on the shared tables of base.py (records ``atw_r``, diensten ``atw_d``,
-calendar weeks ``atw_wk``, the diensten of night workers ``atw_ns``) in integer seconds; every number comes from the
-parameter files (parameters/*.yaml) for the local day it is measured on. A rule is a DuckDB SQL query (a function of
-base.Sql returning a SELECT of the finding columns), evaluated per bucket of workers (base.py). The engine's readings
+Each rule is one norm of the Atw, measured on the shared tables of base.py (records ``atw_r``, diensten ``atw_d`` and
+``atw_dc``, calendar weeks ``atw_wk`` and ``atw_wkr``, the diensten of night workers ``atw_ns``) in integer seconds;
+every number comes from the parameter files (parameters/*.yaml) for the local day it is measured on. A rule is a
+DuckDB SQL query (a function of base.Sql returning a SELECT of the finding columns), evaluated per bucket of workers
+(base.py). The engine's readings
 where the law leaves room (docs/atw.md):
 
 - a *dienst* is a run of records separated by rests shorter than shift_boundary_rest_hours (art. 1:7 lid 1 onder c);
@@ -57,7 +58,8 @@ ABOVE_LID_7 = "above the outer limit of art. 5:8 lid 7"
 # --- shared pieces ---------------------------------------------------------------------------------------------
 
 def _dienst_evidence() -> str:
-    return "CASE WHEN rows_txt IS NULL THEN 'shifts row ' || CAST(first_row AS VARCHAR) ELSE 'shifts rows ' || rows_txt END"
+    return ("CASE WHEN rows_txt IS NULL THEN 'shifts row ' || CAST(first_row AS VARCHAR) "
+            "ELSE 'shifts rows ' || rows_txt END")
 
 
 def _dienst_text() -> str:
@@ -256,8 +258,9 @@ def _average_rule(q: Sql, *, column: str, window_pid: str, window_field: str, ma
     avg_h = f"CAST({cents_to_eur(fdiv(f'worst * 100 + {weeks * HOUR} - 1', weeks * HOUR))} AS DECIMAL(10, 2))"
     nights = ("|| '; ' || CAST(nights_at_worst AS VARCHAR) || ' night diensten in that period'"
               if night is not None else "")
-    detail = (f"CAST(windows AS VARCHAR) || ' period(s) of {weeks} consecutive weeks exceed the average; highest: weeks '"
-              f" || {_window_text(n, weeks)} || ', ' || {hm('worst')} || ' h of work in total' {nights}")
+    detail = (f"CAST(windows AS VARCHAR) || ' period(s) of {weeks} consecutive weeks exceed the average; "
+              f"highest: weeks ' || {_window_text(n, weeks)} || ', ' || {hm('worst')} || ' h of work in total' "
+              f"{nights}")
     return finding(dict(employer_id="employer_id", worker_id="worker_id", **_week_dates(n, "first_wk", "last_wk"),
                         hours=avg_h, threshold=hours_literal(n.seconds(max_pid, max_field, "day")),
                         amount=hours("worst", up=True), evidence="'shifts rows ' || w_rows", detail=detail,
@@ -448,12 +451,14 @@ def night_shift_too_long(q: Sql) -> str:
     rest12 = n.seconds(NACHT, "extended_rest_after_hours", "day")
     reasons = f"""SELECT * EXCLUDE (k14, c_all, c_before, k52) FROM (
         SELECT *,
-               CASE WHEN k14 > {max14} THEN 'used more than ' || CAST({max14} AS VARCHAR) || ' times in 14 × 24 h (this is '
-                    || 'number ' || CAST(k14 AS VARCHAR) || ')' ELSE CAST(NULL AS VARCHAR) END AS r14,
-               CASE WHEN k52 > {max52} THEN 'used more than ' || CAST({max52} AS VARCHAR) || ' times in {weeks52} weeks '
-                    || '(number ' || CAST(k52 AS VARCHAR) || ')' ELSE CAST(NULL AS VARCHAR) END AS r52,
-               CASE WHEN rest_after IS NOT NULL AND rest_after < {rest12} THEN 'rest after it only ' || {hm('rest_after')}
-                    || ' h' ELSE CAST(NULL AS VARCHAR) END AS rrest
+               CASE WHEN k14 > {max14} THEN 'used more than ' || CAST({max14} AS VARCHAR)
+                    || ' times in 14 × 24 h (this is number ' || CAST(k14 AS VARCHAR) || ')'
+                    ELSE CAST(NULL AS VARCHAR) END AS r14,
+               CASE WHEN k52 > {max52} THEN 'used more than ' || CAST({max52} AS VARCHAR)
+                    || ' times in {weeks52} weeks (number ' || CAST(k52 AS VARCHAR) || ')'
+                    ELSE CAST(NULL AS VARCHAR) END AS r52,
+               CASE WHEN rest_after IS NOT NULL AND rest_after < {rest12}
+                    THEN 'rest after it only ' || {hm('rest_after')} || ' h' ELSE CAST(NULL AS VARCHAR) END AS rrest
         FROM ({counted}))
         WHERE r14 IS NOT NULL OR r52 IS NOT NULL OR rrest IS NOT NULL"""
     joined = "coalesce('; ' || r14, '') || coalesce('; ' || r52, '') || coalesce('; ' || rrest, '')"
@@ -464,7 +469,8 @@ def night_shift_too_long(q: Sql) -> str:
         SELECT *, 'more than 12 h: the exception cannot apply' AS reason FROM e WHERE NOT extended"""
     return finding(dict(**_dienst_common(), hours=hours("work", up=True), threshold=hours_literal(mx), reason="reason",
                         amount=f"CASE WHEN min_gap IS NULL THEN NULL ELSE {hours('min_gap', up=False)} END",
-                        detail=f"{_dienst_text()} || '; at least ' || {hm('night')} || ' h of work between 00:00 and 06:00'",
+                        detail=(f"{_dienst_text()} || '; at least ' || {hm('night')} "
+                                f"|| ' h of work between 00:00 and 06:00'"),
                         confidence=n.confidence([NACHT, PERIODS, AGE], "day")),
                    f"FROM {q.employer(q.adult(v))}")
 
@@ -526,7 +532,8 @@ def rest_after_night_shift(q: Sql) -> str:
         SELECT * EXCLUDE (prev_short) FROM (
             SELECT *, lag(e) OVER win AS prev_short, lag(el) OVER win AS prev_short_el
             FROM c WHERE status = 'shortened' WINDOW win AS (PARTITION BY w ORDER BY s))
-        WHERE prev_short IS NOT NULL AND (e - prev_short) < {n.seconds(NACHT, 'rest_shortened_once_per_hours', 'day')}"""
+        WHERE prev_short IS NOT NULL
+          AND (e - prev_short) < {n.seconds(NACHT, 'rest_shortened_once_per_hours', 'day')}"""
     reason = (f"CASE WHEN status = 'below' THEN 'rest below the shortened minimum' ELSE 'second shortening within "
               f"7 × 24 h; the previous one after the night dienst ending ' || {wall_text('prev_short_el')} END")
     return finding(dict(**_dienst_common(), hours=hours("rest_after", up=False),
