@@ -160,8 +160,9 @@ _COLUMNS = ["rule_id", "_worker_id", "employer_id", "worker_ref", "finding_id", 
 def compute_fines(ctx: AuditContext, findings: pa.Table) -> list[dict[str, Any]]:
     """All Atw fines for the findings (see the module docstring), in the shape engine/run.py expects."""
     groups: dict[tuple[str, str | None, str], list[dict[str, Any]]] = defaultdict(list)
-    atw = findings.filter(pc.is_in(findings.column("rule_id"), pa.array(list(OFFENCE), pa.string())))
-    for row in atw.select(_COLUMNS).to_pylist():
+    atw = findings.select(_COLUMNS)  # (the texts of tens of thousands of findings are not copied)
+    atw = atw.filter(pc.is_in(atw.column("rule_id"), pa.array(list(OFFENCE), pa.string())))
+    for row in atw.to_pylist():
         rid = row["rule_id"]
         worker = None if rid in EMPLOYER_OFFENCES else row["_worker_id"]
         groups[(row["employer_id"], worker, rid)].append(row)
@@ -203,9 +204,19 @@ def compute_fines(ctx: AuditContext, findings: pa.Table) -> list[dict[str, Any]]
                                                f"{len(per_worker)} had a fined offence"})
                     o["outcome"] = "not in fine report (art. 5)"
                     o["amount"] = Decimal("0.00")
+    # the steps of most fines are alike (tens of thousands in a large audit): equal steps share one dict
+    shared: dict[tuple, dict[str, Any]] = {}
+
+    def share(step: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return shared.setdefault(tuple(step.items()), step)
+        except TypeError:  # a value that cannot be a key: the step stays its own
+            return step
+
     for o in offences:
         o.pop("_worker")
         o.pop("_max_workers")
+        o["steps"] = [share(st) for st in o["steps"]]
     return offences
 
 
