@@ -8,7 +8,7 @@ underpayment they cause and are priced there, not fined twice.
 
 The pricing runs in DuckDB (fines_sql.py), so hundreds of thousands of fines take seconds; this module keeps the
 calendar arithmetic in Python (:func:`months_exact`, used by the Wav claims and as the reference the SQL is tested
-against) and the band lookups.
+against).
 
 Policy sources: parameters/boete_*.yaml (BWBR0041512 and predecessors).
 """
@@ -19,13 +19,9 @@ import calendar
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
 
 
 
-HUNDRED = Decimal(100)
-RANK = {"confirmed": 0, "secondary": 1, "unconfirmed": 2}
-DEDUCTION_RULES = ("wml.housing_deduction", "wml.health_insurance_deduction", "wml.other_deduction")
 
 
 def months_exact(start: dt.date, end_inclusive: dt.date) -> Fraction:
@@ -51,29 +47,6 @@ def months_between(start: dt.date, end_inclusive: dt.date) -> Decimal:
     28-digit precision cannot move a value across one)."""
     m = months_exact(start, end_inclusive)
     return Decimal(m.numerator) / Decimal(m.denominator)
-
-
-def in_band(x: Decimal, lo: Decimal | None, hi: Decimal | None, lo_incl: bool = True, hi_incl: bool = False) -> bool:
-    if lo is not None and (x < lo or (x == lo and not lo_incl)):
-        return False
-    if hi is not None and (x > hi or (x == hi and not hi_incl)):
-        return False
-    return True
-
-
-def pct_band(bands: list[dict[str, Any]], pct: Decimal) -> int:
-    for i, b in enumerate(bands):
-        if in_band(pct, b.get("from"), b.get("to")):
-            return i
-    raise ValueError(f"no percentage band for {pct}")
-
-
-def duration_band(bands: list[dict[str, Any]], months: Decimal) -> int:
-    for i, b in enumerate(bands):
-        if in_band(months, b.get("from_months"), b.get("to_months"), b.get("from_inclusive", True),
-                   b.get("to_inclusive", False)):
-            return i
-    raise ValueError(f"no duration band for {months}")
 
 
 # The fines themselves are priced in DuckDB (fines_sql.py): one query per offence over all findings.

@@ -21,12 +21,11 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from eerlijkwerk.engine.context import OPEN_END, AuditContext
+from eerlijkwerk.engine.fines import RANK
 from eerlijkwerk.params import DatedValue
 
-RANK = {"confirmed": 0, "secondary": 1, "unconfirmed": 2}
 #: placeholder for the table holding a fine query's numbers (see WmlFines.finish and engine/run.py _fines)
 CORE = "__fine_core__"
-CONF_NAME = {v: k for k, v in RANK.items()}
 DEDUCTION_RULES = ("wml.housing_deduction", "wml.health_insurance_deduction", "wml.other_deduction")
 
 
