@@ -35,11 +35,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eerlijkwerk.engine.context import AuditContext
+from eerlijkwerk.engine.fines import CENT, RANK
 from eerlijkwerk.law.atw.rules import ABOVE_LID_7
 from eerlijkwerk.params import DatedValue
 
-CENT = Decimal("0.01")
-RANK = {"confirmed": 0, "secondary": 1, "unconfirmed": 2}
 
 #: rule -> (article of the offence as listed in atw.beboetbare_bepalingen, row of bijlage 1, label of that row)
 OFFENCE = {
