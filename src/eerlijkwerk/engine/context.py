@@ -26,6 +26,7 @@ class AuditContext:
     params: ParameterSet
     scenario: Scenario | None = None
     _cache: dict[str, ir.Table] = field(default_factory=dict)
+    _memo: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.backend = ibis.duckdb.from_connection(self.records.con)
@@ -46,6 +47,12 @@ class AuditContext:
                 self.backend.create_table(tname, expr, temp=True)
             self._cache[name] = self.backend.table(tname)
         return self._cache[name]
+
+    def memo(self, name: str, build: Callable[["AuditContext"], Any]) -> Any:
+        """A value derived from the parameters (e.g. a small rate table), built once per audit."""
+        if name not in self._memo:
+            self._memo[name] = build(self)
+        return self._memo[name]
 
     # -- parameters ----------------------------------------------------------------------------------------------
     def interval_table(self, pid: str, *, units: int = 100, key_name: str | None = None) -> ir.Table:

@@ -38,7 +38,7 @@ class AuditResult:
 
     findings_table: str  # DuckDB table: one row per finding, FINDING_COLUMNS + rule metadata + explanation + fine_id
     fines_table: str  # DuckDB table: one row per fine, with its steps as JSON (FINE_SCHEMA)
-    evaluation_sql: str | None  # query of the per-payslip evaluation table (kept in DuckDB: it can be millions of rows)
+    evaluation_query: Callable[[], str | None]  # builds the query of the per-payslip evaluation table (see below)
     con: Any  # the audit's DuckDB connection
     rejects: pa.Table  # one row per (row, column, reason) rejected on input
     loads: dict[str, Any]  # per table: file, rows_read, rows_valid, rows_rejected, warnings
@@ -52,6 +52,7 @@ class AuditResult:
     notes: list[str] = field(default_factory=list)  # what could not be evaluated, for the report
     generated_at: str = ""
     _evaluations: pa.Table | None = None
+    _evaluation_sql: str | None = None
     _findings: pa.Table | None = None
     _fines: pa.Table | None = None
 
@@ -69,6 +70,15 @@ class AuditResult:
             self._fines = self.con.sql(f"SELECT * EXCLUDE (finding_ids) FROM {self.fines_table} ORDER BY fine_id") \
                 .to_arrow_table().cast(FINE_SCHEMA)
         return self._fines
+
+    @property
+    def evaluation_sql(self) -> str | None:
+        """The query of the per-payslip evaluation table (None: nothing was evaluated per payslip). Compiled on first
+        use: the audit itself keeps only the payslips its findings need; the full table (it can be millions of rows)
+        is computed when it is written out or read."""
+        if self._evaluation_sql is None:
+            self._evaluation_sql = self.evaluation_query() or ""
+        return self._evaluation_sql or None
 
     @property
     def evaluations(self) -> pa.Table:
@@ -191,10 +201,7 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
             t = t.filter(t.period_end.isnull() | (t.period_end >= r.valid_from))
         if r.valid_to:
             t = t.filter(t.period_start.isnull() | (t.period_start < r.valid_to))
-        t = t.mutate(rule_id=ibis.literal(r.id), statute=ibis.literal(r.statute), article=ibis.literal(r.article),
-                     citation=ibis.literal(r.citation), url=ibis.literal(r.url), status=ibis.literal(r.status.value),
-                     title=ibis.literal(r.title))
-        parts.append(t)
+        parts.append(t.mutate(rule_id=ibis.literal(r.id)))
     if progress:
         progress("done", len(rules_run), len(rules_run))
     timings["rules_s"] = time.perf_counter() - t1  # compiling every rule, incl. the shared tables they materialise
@@ -203,15 +210,25 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
         union = union.union(p)
     ctx.backend._run_pre_execute_hooks(union)  # registers the in-memory parameter tables the rules read
     con = records.con
-    keep = [c for c in FINDING_COLUMNS if c != "worker_id"]
+    keep = [c for c in FINDING_COLUMNS if c not in ("worker_id", "employer_id")]
     # one pass: the rules' union is numbered and pseudonymised as it is written (no intermediate copy, no sort of
-    # the table itself: readers order by finding_id)
+    # the table itself: readers order by finding_id). A rule's legal metadata is not repeated on each of its
+    # findings: the view audit_findings joins it from audit_rules (one row per rule).
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE audit_findings AS SELECT 'F' || lpad(CAST(row_number() OVER (ORDER BY rule_id, "
-        "employer_id, worker_id, period_start, payslip_id, evidence) AS VARCHAR), 7, '0') AS finding_id, rule_id, "
-        f"employer_id, {pseudo.sql('worker_id')} AS worker_ref, {', '.join(c for c in keep if c != 'employer_id')}, "
-        "statute, article, citation, url, status, title, worker_id AS _worker_id "
+        "CREATE OR REPLACE TEMP TABLE audit_findings_base AS SELECT 'F' || lpad(CAST(row_number() OVER (ORDER BY "
+        "rule_id, employer_id, worker_id, period_start, payslip_id, evidence) AS VARCHAR), 7, '0') AS finding_id, "
+        f"rule_id, employer_id, {pseudo.sql('worker_id')} AS worker_ref, {', '.join(keep)}, worker_id AS _worker_id "
         f"FROM ({ctx.backend.compile(union)})")
+    meta = pa.table({"rule_id": [r.id for r in rules_run], "statute": [r.statute for r in rules_run],
+                     "article": [r.article for r in rules_run], "citation": [r.citation for r in rules_run],
+                     "url": [r.url for r in rules_run], "status": [r.status.value for r in rules_run],
+                     "title": [r.title for r in rules_run]})
+    con.register("audit_rules_arrow", meta)
+    con.execute("CREATE OR REPLACE TEMP TABLE audit_rules AS SELECT * FROM audit_rules_arrow")
+    con.unregister("audit_rules_arrow")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW audit_findings AS SELECT f.finding_id, f.rule_id, f.employer_id, "
+                f"f.worker_ref, {', '.join('f.' + c for c in keep)}, r.statute, r.article, r.citation, r.url, "
+                f"r.status, r.title, f._worker_id FROM audit_findings_base f JOIN audit_rules r USING (rule_id)")
     # the explanation (each rule's arithmetic in words) is rendered from the finding's own columns when the findings
     # are read: a view, so that an audit with a million findings does not format a million texts it may never show
     f = ctx.backend.table("audit_findings")
@@ -225,7 +242,7 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     t2 = time.perf_counter()
     findings_table, fines_table = _fines(ctx, "audit_findings", "audit_findings_text")
     timings["fines_s"] = time.perf_counter() - t2
-    evaluation_sql, evaluation_counts = _evaluations(ctx, pseudo)
+    evaluation_query, evaluation_counts = _evaluations(ctx, pseudo)
     extra: dict[str, pa.Table] = {}
     notes: list[str] = []
     for pkg in law.statute_packages():
@@ -236,7 +253,7 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     timings["fines_report_tables_s"] = time.perf_counter() - t2
     timings["total_s"] = time.perf_counter() - t0
     return AuditResult(
-        findings_table=findings_table, fines_table=fines_table, evaluation_sql=evaluation_sql, con=records.con,
+        findings_table=findings_table, fines_table=fines_table, evaluation_query=evaluation_query, con=records.con,
         evaluation_counts=evaluation_counts, rejects=_private_rejects(records.rejects(), pseudo),
         loads={k: vars(v) for k, v in records.loads.items()}, rules=rules, scenario=scenario, params=params,
         timings=timings, source=str(records_path), generated_at=dt.datetime.now().isoformat(timespec="seconds"),
@@ -328,36 +345,32 @@ def _fines(ctx: AuditContext, findings: str, findings_text: str) -> tuple[str, s
 
 def _package_findings(ctx: AuditContext, pkg: Any, findings: str) -> pa.Table:
     """The findings of one statute package's rules, as Arrow (what its Python fine policy and extra tables read)."""
-    rule_ids = [r for r in RULES if RULES[r].func.__module__.startswith(pkg.__name__ + ".")]
-    where = ", ".join("'" + r.replace("'", "''") + "'" for r in rule_ids) or "NULL"
+    present = ctx.memo("engine.rules_with_findings", lambda c: {r for (r,) in c.records.con.sql(
+        "SELECT DISTINCT rule_id FROM audit_findings_base").fetchall()})
+    rule_ids = [r for r in RULES if RULES[r].func.__module__.startswith(pkg.__name__ + ".") and r in present]
+    if not rule_ids:  # no findings: the empty table, without reading the findings
+        return ctx.records.con.sql(f"SELECT * FROM {findings} LIMIT 0").to_arrow_table()
+    where = ", ".join("'" + r.replace("'", "''") + "'" for r in rule_ids)
     return ctx.records.con.sql(f"SELECT * FROM {findings} WHERE rule_id IN ({where}) ORDER BY finding_id").to_arrow_table()
 
 
-def _evaluations(ctx: AuditContext, pseudo: Pseudonymiser) -> tuple[str | None, dict[str, Any]]:
-    """SQL of the per-payslip evaluation table (pseudonymised; built when written out) and its counts."""
-    if "wml.evaluation" not in ctx._cache:
-        return None, {}
-    from eerlijkwerk.law.wml.evaluation import evaluated, with_rate_detail
+def _evaluations(ctx: AuditContext, pseudo: Pseudonymiser) -> tuple[Callable[[], str | None], dict[str, Any]]:
+    """A builder of the SQL of the per-payslip evaluation table (pseudonymised; compiled when first used), and the
+    evaluation's counts."""
+    if "wml.flagged" not in ctx._cache:
+        return (lambda: None), {}
+    from eerlijkwerk.law.wml.evaluation import counts as wml_counts, evaluated, evaluation, with_rate_detail
 
-    e = ctx._cache["wml.evaluation"]
-    t = with_rate_detail(ctx, evaluated(ctx, e))
-    t = t.select("_row", "payslip_id", "employer_id", "worker_id", "period_start", "period_end", "hours_worked",
-                 "hours_basis", "evaluable", "not_evaluated_reason", "shortfall", "housing_cap",
-                 "holiday_allowance_due", "holiday_allowance", "confidence", "rate_detail",
-                 minimum_wage_due=t.due, gross_wage=t.gross, unlawful_deductions=t.unlawful_deductions)
-    ctx.backend._run_pre_execute_hooks(t)  # registers the in-memory parameter tables the query reads
-    sql = (f"SELECT payslip_id, employer_id, {pseudo.sql('worker_id')} AS worker_ref, period_start, period_end, "
-           f"hours_worked, hours_basis, evaluable, not_evaluated_reason, minimum_wage_due, gross_wage, "
-           f"unlawful_deductions, shortfall, housing_cap, holiday_allowance_due, holiday_allowance, confidence, "
-           f"rate_detail FROM ({ctx.backend.compile(t)}) ORDER BY _row")
-    name = e.get_name()
-    rows = ctx.records.con.sql(f"SELECT evaluable, not_evaluated_reason, conf_rank, count(*) FROM {name} "
-                               f"GROUP BY ALL").fetchall()
-    from eerlijkwerk.law.wml.evaluation import CONFIDENCE
+    def query() -> str:
+        t = with_rate_detail(ctx, evaluated(ctx, evaluation(ctx)))
+        t = t.select("_row", "payslip_id", "employer_id", "worker_id", "period_start", "period_end", "hours_worked",
+                     "hours_basis", "evaluable", "not_evaluated_reason", "shortfall", "housing_cap",
+                     "holiday_allowance_due", "holiday_allowance", "confidence", "rate_detail",
+                     minimum_wage_due=t.due, gross_wage=t.gross, unlawful_deductions=t.unlawful_deductions)
+        ctx.backend._run_pre_execute_hooks(t)  # registers the in-memory parameter tables the query reads
+        return (f"SELECT payslip_id, employer_id, {pseudo.sql('worker_id')} AS worker_ref, period_start, period_end, "
+                f"hours_worked, hours_basis, evaluable, not_evaluated_reason, minimum_wage_due, gross_wage, "
+                f"unlawful_deductions, shortfall, housing_cap, holiday_allowance_due, holiday_allowance, confidence, "
+                f"rate_detail FROM ({ctx.backend.compile(t)}) ORDER BY _row")
 
-    counts = {"evaluated": sum(n for ok, _r, _c, n in rows if ok),
-              "not_evaluated": {r: sum(n for ok, rr, _c, n in rows if rr == r) for _ok, r, _c, _n in rows if r},
-              "by_confidence": {CONFIDENCE[c]: sum(n for ok, _r, cc, n in rows if ok and cc == c)
-                                for ok, _r, c, _n in rows if ok},
-              "total": sum(n for *_x, n in rows)}
-    return sql, counts
+    return query, wml_counts(ctx)

@@ -720,10 +720,13 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
     flags += [f"({rc.failing_sql}) IS TRUE" for rc in spec.row_checks]
     if malformed:
         flags.append("_malformed IS NOT NULL")
-    out = ", ".join(_ident(c.name) for c in spec.columns)
+    # a column the file does not have holds the same value (its default, or NULL) on every row: it is not stored
+    # but added by the view {t} over the stored table {t}__stored (memory and time for millions of rows)
+    stored = [c for c in spec.columns if src_of[c.name] is not None]
+    out = ", ".join(_ident(c.name) for c in stored)
     # for every instant, also its wall-clock time in Europe/Amsterdam (night work, calendar days)
     out += "".join(f", {_local_sql(_ident(c.name))} AS {_ident(c.name + '_local')}"
-                   for c in spec.columns if c.kind == Kind.TIMESTAMP)
+                   for c in stored if c.kind == Kind.TIMESTAMP)
     select = (f"SELECT _row, {out}, {' OR '.join(flags) or 'FALSE'} AS _bad "
               f"FROM (SELECT _row{keep}, {', '.join(s2)} FROM (SELECT _row{keep}, {', '.join(s1)} FROM src_{t}))")
     # the rows stay in input order: a plain scan and projections keep it (DuckDB preserves insertion order); should the
@@ -733,7 +736,20 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
     if not small:
         plan = "".join(str(r[1]) for r in con.execute(f"EXPLAIN {select}").fetchall())
         order = order if re.search(r"JOIN|Join|AGGREGATE|Aggregate|WINDOW|Window|UNION|Union", plan) else ""
-    (load.rows_read,) = con.execute(f"CREATE OR REPLACE TABLE {t} AS {select}{order}").fetchone()
+    store = f"{t}__stored"
+    (load.rows_read,) = con.execute(f"CREATE OR REPLACE TABLE {store} AS {select}{order}").fetchone()
+    view, local = [], []
+    for c in spec.columns:
+        value = _ident(c.name)
+        if src_of[c.name] is None:
+            value = f"CAST({_typed_sql(c, _value_sql(c, tm, None), tm)} AS {SQL_TYPE[c.kind]})"
+            view.append(f"{value} AS {_ident(c.name)}")
+        else:
+            view.append(value)
+        if c.kind == Kind.TIMESTAMP:
+            local.append(f"{_local_sql(value) if src_of[c.name] is None else _ident(c.name + '_local')} AS "
+                         f"{_ident(c.name + '_local')}")
+    con.execute(f"CREATE OR REPLACE VIEW {t} AS SELECT _row, {', '.join(view + local)} FROM {store}")
 
     # rows whose key repeats an earlier one: none when the keys are strictly increasing in the file (checked in one
     # streaming pass), else found by grouping
@@ -759,7 +775,7 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
         refs.append((r, ref))
         con.execute(f"CREATE OR REPLACE TEMP TABLE {ref} AS SELECT _row, {c} FROM {t} "
                     f"WHERE {c} IS NOT NULL AND {c} NOT IN (SELECT {_ident(r.target_column)} FROM {r.table})")
-    bad_sources = [f"SELECT _row FROM {t} WHERE _bad"] + [f"SELECT _row FROM {x}" for x in temps]
+    bad_sources = [f"SELECT _row FROM {store} WHERE _bad"] + [f"SELECT _row FROM {x}" for x in temps]
     bad = f"bad_{t}"
     (n_bad,) = con.execute(f"CREATE OR REPLACE TEMP TABLE {bad} AS {' UNION '.join(bad_sources)}").fetchone()
     temps.append(bad)
@@ -797,10 +813,10 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
         # the identifying text of rejected rows, so rules can tell "no records" from "records rejected on input"
         con.execute(f"CREATE OR REPLACE TABLE {t}__rejected AS SELECT {ident} FROM {t} "
                     f"WHERE _row IN (SELECT _row FROM {bad}) ORDER BY _row")
-        con.execute(f"DELETE FROM {t} WHERE _row IN (SELECT _row FROM {bad})")
+        con.execute(f"DELETE FROM {store} WHERE _row IN (SELECT _row FROM {bad})")
     else:
         con.execute(f"CREATE OR REPLACE TABLE {t}__rejected AS SELECT {ident} FROM {t} WHERE FALSE")
-    con.execute(f"ALTER TABLE {t} DROP COLUMN _bad")
+    con.execute(f"ALTER TABLE {store} DROP COLUMN _bad")
     for x in temps:
         con.execute(f"DROP TABLE IF EXISTS {x}")
     con.execute(f"DROP VIEW src_{t}")

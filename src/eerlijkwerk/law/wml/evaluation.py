@@ -46,6 +46,10 @@ CONFIDENCE = {0: "confirmed", 1: "secondary", 2: "unconfirmed"}
 
 
 def _rates(ctx: AuditContext) -> ir.Table:
+    return ctx.memo("wml.rates", _rate_pieces)
+
+
+def _rate_pieces(ctx: AuditContext) -> ir.Table:
     """The hourly (2024+) and weekly (before 2024) minimum wage per age, cut into calendar-year pieces: year, age,
     basis, valid_from, valid_to (exclusive, within the year), value (cents), conf_rank. The year lets a payslip find
     its rates by an equality join (a pay period spans at most two years) instead of a date-range join over all rates;
@@ -155,8 +159,12 @@ def segments(ctx: AuditContext, b: ir.Table) -> ir.Table:
 
 
 def _edges(ctx: AuditContext) -> list:
-    r = ctx.backend.to_pyarrow(_rates(ctx).select("valid_from", "valid_to"))
-    return sorted(set(r.column(0).to_pylist()) | set(r.column(1).to_pylist()))
+    """Every date on which a rate piece starts or ends (incl. each 1 January), sorted."""
+    def build(ctx: AuditContext) -> list:
+        r = ctx.backend.to_pyarrow(_rates(ctx).select("valid_from", "valid_to"))
+        return sorted(set(r.column(0).to_pylist()) | set(r.column(1).to_pylist()))
+
+    return ctx.memo("wml.rate_edges", build)
 
 
 def _edge_inside(ctx: AuditContext, b: ir.Table) -> ir.BooleanValue:
@@ -172,10 +180,10 @@ def _plain(ctx: AuditContext, b: ir.Table) -> ir.BooleanValue:
     return (b.age_start == b.age_end) & ~_edge_inside(ctx, b)
 
 
-def _split_due(ctx: AuditContext) -> ir.Table:
-    """Per payslip that is not plain (a rate change, a new year or a birthday inside the period): s_row, s_due_x,
-    s_covered_days, s_conf_rank, summed over its segments. Small: materialised once. Only payslips with a rate edge
-    inside the period or of a worker who is under 21 on some payslip can be split, so only those are joined."""
+def _split_base(ctx: AuditContext) -> ir.Table:
+    """The base rows (:func:`_base`) of every payslip that is not plain: a rate change, a new year or a birthday
+    inside the period. Only payslips with a rate edge inside the period or of a worker who is under 21 on some
+    payslip can be split, so only those are joined. Small (a few % of the payslips): materialised once."""
     p = ctx.table("payslips")
     first = ctx.backend.execute(p.period_start.min())
     w = ctx.table("workers")
@@ -183,20 +191,34 @@ def _split_due(ctx: AuditContext) -> ir.Table:
         young = w.filter(w.birth_date > ibis.date(first.year - ADULT_AGE - 1, 1, 1)).select(y_worker="worker_id")
         p = p.filter(_edge_inside(ctx, p) | p.worker_id.isin(young.y_worker))
     b = _base(ctx, p)
-    seg = segments(ctx, b.filter(~_plain(ctx, b)))
+    return b.filter(~_plain(ctx, b)).select("_row", "period_start", "period_end", "birth_date", "age_start",
+                                             "age_end", "hours_c", "fulltime_c", "period_days")
+
+
+def _split_segments(ctx: AuditContext) -> ir.Table:
+    """The rate segments (:func:`segments`) of every payslip that is not plain (``wml.split_base``), materialised
+    once as ``wml.split_segments``."""
+    return segments(ctx, ctx.cached("wml.split_base", _split_base))
+
+
+def _split_due(ctx: AuditContext) -> ir.Table:
+    """Per split payslip: s_row, s_due_x, s_covered_days, s_conf_rank, summed over its segments (materialised: the
+    evaluation joins it as a plain table, a small build side)."""
+    seg = ctx.cached("wml.split_segments", _split_segments)
     return seg.group_by(s_row=seg._row).aggregate(s_due_x=seg.due_x.sum(), s_covered_days=seg.days.sum(),
                                                   s_conf_rank=seg.conf_rank.max())
 
 
 def _with_due(ctx: AuditContext, b: ir.Table) -> ir.Table:
-    """``b`` with due_x, covered_days, conf_rank: a plain period takes its single rate by an equality join on (age,
-    year) with the tiny rate table; the others take their sum over segments from ``wml.split_due``. Both joins have a
-    small build side, so the payslips stream through once."""
+    """``b`` with due_x, covered_days, conf_rank and, for a plain period, its one rate (rate_age, rate_basis, rate_c):
+    a plain period takes its single rate by an equality join on (age, year) with the tiny rate table; the others
+    take their sums over ``wml.split_segments``. Both joins have a small build side, so the payslips stream through
+    once."""
     r = _rates(ctx)
     j = b.left_join(r, [r.age == b.age_start, r.year == b.period_start.year(), _plain(ctx, b),
                         r.valid_from <= b.period_start, r.valid_to > b.period_end])
     split = ctx.cached("wml.split_due", _split_due)
-    # DuckDB stores the sums as HUGEINT; int64 is ample (a period's due_x is below 10^15)
+    # DuckDB sums to HUGEINT; int64 is ample (a period's due_x is below 10^15)
     split = split.mutate(s_due_x=split.s_due_x.cast("int64"), s_covered_days=split.s_covered_days.cast("int64"))
     j = j.left_join(split, j._row == split.s_row)
     m = ibis.ifelse(j.basis == "hour", j.fulltime_c, 100)
@@ -205,24 +227,45 @@ def _with_due(ctx: AuditContext, b: ir.Table) -> ir.Table:
         due_x=ibis.ifelse(j.value.notnull(), plain_due, j.s_due_x),
         covered_days=ibis.ifelse(j.value.notnull(), j.period_days, j.s_covered_days),
         conf_rank=ibis.ifelse(j.value.notnull(), j.conf_rank, j.s_conf_rank),
+        rate_age=j.age, rate_basis=j.basis, rate_c=j.value,
     ).drop("year", "age", "basis", "valid_from", "valid_to", "value", "s_row", "s_due_x", "s_covered_days",
            "s_conf_rank")
 
 
-def with_rate_detail(ctx: AuditContext, t: ir.Table) -> ir.Table:
-    """Add ``rate_detail`` (the rate segments of each payslip as text) to the rows of ``t`` (which have ``_row``) —
-    built only for the payslips that become findings or are written out, not for every payslip evaluated."""
-    p = ctx.table("payslips")
-    ids = t.select(s_row=t._row).distinct()
-    seg = segments(ctx, _base(ctx, p.semi_join(ids, p._row == ids.s_row)))
-    label = ibis.ifelse(seg.age >= ADULT_AGE, ibis.literal(f"{ADULT_AGE}+"), seg.age.cast("string"))
-    unit = ibis.ifelse(seg.basis == "hour", ibis.literal("/h"),
-                       ibis.literal("/week ÷ ") + cents_to_eur(seg.fulltime_c).cast("string") + " h full-time week")
-    detail = (seg.seg_start.strftime("%Y-%m-%d") + ".." + (seg.seg_end - ibis.interval(days=1)).strftime("%Y-%m-%d")
-              + ": age " + label + " at EUR " + cents_to_eur(seg.rate_c).cast("string") + unit + ", "
-              + seg.days.cast("string") + "/" + seg.period_days.cast("string") + " days")
-    d = seg.group_by(d_row=seg._row).aggregate(rate_detail=detail.group_concat("; ", order_by=seg.seg_start))
-    return t.left_join(d, t._row == d.d_row).drop("d_row")
+def _segment_text(start: ir.DateValue, last: ir.DateValue, age: ir.IntegerValue, basis: ir.StringValue,
+                  fulltime_c: ir.IntegerValue, rate_c: ir.IntegerValue, days: ir.IntegerValue,
+                  period_days: ir.IntegerValue) -> ir.StringValue:
+    """One rate segment in words: '2025-06-16..2025-06-30: age 21+ at EUR 14.06/h, 15/28 days'."""
+    label = ibis.ifelse(age >= ADULT_AGE, ibis.literal(f"{ADULT_AGE}+"), age.cast("string"))
+    unit = ibis.ifelse(basis == "hour", ibis.literal("/h"),
+                       ibis.literal("/week ÷ ") + cents_to_eur(fulltime_c).cast("string") + " h full-time week")
+    return (start.strftime("%Y-%m-%d") + ".." + last.strftime("%Y-%m-%d") + ": age " + label + " at EUR "
+            + cents_to_eur(rate_c).cast("string") + unit + ", " + days.cast("string") + "/"
+            + period_days.cast("string") + " days")
+
+
+def split_detail(ctx: AuditContext, rows: ir.Table | None = None) -> ir.Table:
+    """d_row, split_detail: the segments of each split payslip in words (in date order), for the payslips in ``rows``
+    (a table with ``_row``; None = every split payslip)."""
+    seg = ctx.cached("wml.split_segments", _split_segments)
+    if rows is not None:
+        ids = rows.select(i_row=rows._row)
+        seg = seg.semi_join(ids, seg._row == ids.i_row)
+    text = _segment_text(seg.seg_start, seg.seg_end - ibis.interval(days=1), seg.age, seg.basis, seg.fulltime_c,
+                         seg.rate_c, seg.days, seg.period_days)
+    return seg.group_by(d_row=seg._row).aggregate(split_detail=text.group_concat("; ", order_by=seg.seg_start))
+
+
+def with_rate_detail(ctx: AuditContext, t: ir.Table, split: ir.Table | None = None) -> ir.Table:
+    """Add ``rate_detail`` (the rate segments of each payslip in words) to the rows of ``t`` (evaluation rows joined
+    to their payslips: _row, period_start, period_end, period_days, fulltime_c, rate_age, rate_basis, rate_c). A plain
+    period is one segment, written from its own columns; a split period's text comes from ``split``
+    (:func:`split_detail`; default: every split payslip)."""
+    d = split_detail(ctx) if split is None else split
+    j = t.left_join(d, t._row == d.d_row)
+    plain = _segment_text(j.period_start, j.period_end, j.rate_age, j.rate_basis, j.fulltime_c, j.rate_c,
+                          j.period_days, j.period_days)
+    return j.mutate(rate_detail=ibis.ifelse(j.rate_c.notnull(), plain, j.split_detail)).drop("d_row", "split_detail")
 
 
 def _health_cap(ctx: AuditContext, e: ir.Table) -> ir.Table:
@@ -317,6 +360,11 @@ def evaluation(ctx: AuditContext) -> ir.Table:
         not_evaluated_reason=reason,
         has_contract=e.has_contract,
         conf_rank=e.conf_rank.fill_null(0).cast("int8"),
+        period_days=e.period_days,
+        fulltime_c=e.fulltime_c,
+        rate_age=e.rate_age,
+        rate_basis=e.rate_basis,
+        rate_c=e.rate_c,
         due_c=due_c,
         gross_c=gross_c,
         paid_c=paid_c,
@@ -332,6 +380,51 @@ def evaluation(ctx: AuditContext) -> ir.Table:
         # art. 7a WML: the minimum wage goes to the bank; cash is lawful only for what lies above it
         cash_above_headroom=(e.cash_c > 0) & (e.cash_c > gross_c - due_c),
     )
+
+
+def reportable(e: ir.Table) -> ir.BooleanValue:
+    """The evaluation rows a WML rule can report on: not evaluable, a shortfall, a holiday allowance shortfall, or
+    cash above the headroom. Every WML rule reads its rows from these (``wml.flagged``); the other payslips are
+    evaluated and counted, not kept."""
+    return ~e.evaluable | (e.shortfall_c > 0) | (e.holiday_short_c > 0) | e.cash_above_headroom
+
+
+def _groups(ctx: AuditContext) -> ir.Table:
+    """The one pass over every payslip: the evaluation grouped by (evaluable, not_evaluated_reason, conf_rank) with
+    the number of payslips in each group and, as a list, the group's :func:`reportable` rows. A handful of rows;
+    materialised once per audit as ``wml.evaluation_groups``. (Keeping the reportable rows as a filtered aggregate
+    lets the database compute every payslip's arithmetic once and keep only what findings need, instead of writing
+    millions of rows or recomputing the arithmetic in a pushed-down filter.)"""
+    e = evaluation(ctx)
+    row = ibis.struct({c: e[c] for c in e.columns})
+    return e.group_by(g_ok=e.evaluable, g_reason=e.not_evaluated_reason, g_conf=e.conf_rank).aggregate(
+        g_n=e.count(), g_rows=row.collect(where=reportable(e)))
+
+
+def _flagged(ctx: AuditContext) -> ir.Table:
+    g = ctx.cached("wml.evaluation_groups", _groups)
+    return g.select(r=g.g_rows.unnest()).unpack("r")
+
+
+def flagged(ctx: AuditContext) -> ir.Table:
+    """The evaluation's :func:`reportable` rows (columns of :func:`evaluation`), materialised once per audit
+    (``wml.flagged``); the full per-payslip table is computed again only when it is written out."""
+    return ctx.cached("wml.flagged", _flagged)
+
+
+def counts(ctx: AuditContext) -> dict:
+    """Evaluated / not evaluated (by reason) / evaluated by the confidence of the rates used / total."""
+    rows = ctx.backend.to_pyarrow(ctx.cached("wml.evaluation_groups", _groups).drop("g_rows")).to_pylist()
+    not_evaluated: dict[str, int] = {}
+    by_conf: dict[str, int] = {}
+    for r in rows:
+        if r["g_ok"]:
+            by_conf[CONFIDENCE[r["g_conf"]]] = by_conf.get(CONFIDENCE[r["g_conf"]], 0) + r["g_n"]
+        else:
+            not_evaluated[r["g_reason"]] = not_evaluated.get(r["g_reason"], 0) + r["g_n"]
+    return {"evaluated": sum(by_conf.values()), "not_evaluated": not_evaluated,
+            "by_confidence": {k: by_conf[k] for k in CONFIDENCE.values() if k in by_conf},
+            "total": sum(r["g_n"] for r in rows)}
 
 
 def evaluated(ctx: AuditContext, rows: ir.Table) -> ir.Table:

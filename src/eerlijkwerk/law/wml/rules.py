@@ -11,31 +11,26 @@ import ibis.expr.types as ir
 
 from eerlijkwerk.engine.context import AuditContext
 from eerlijkwerk.engine.rules import rule
-from eerlijkwerk.law.wml.evaluation import evaluated, evaluation, with_rate_detail
+from eerlijkwerk.law.wml.evaluation import evaluated, flagged, split_detail, with_rate_detail
 from eerlijkwerk.params import Status
 
 BWB = "BWBR0002638"
 
 
-def _eval(ctx: AuditContext) -> ir.Table:
-    return ctx.cached("wml.evaluation", evaluation)
-
-
-def _detail_table(ctx: AuditContext) -> ir.Table:
-    """rate_detail of every payslip that a WML finding with arithmetic can concern (shortfall or cash), built once."""
-    e = _eval(ctx)
-    return with_rate_detail(ctx, e.filter(e.evaluable & ((e.shortfall_c > 0) | e.cash_above_headroom)).select("_row"))
+def _split_detail_table(ctx: AuditContext) -> ir.Table:
+    """The segment texts of the split payslips that a WML finding with arithmetic can concern (shortfall or cash)."""
+    e = flagged(ctx)
+    return split_detail(ctx, e.filter(e.evaluable & ((e.shortfall_c > 0) | e.cash_above_headroom)))
 
 
 def _with_detail(ctx: AuditContext, t: ir.Table) -> ir.Table:
-    d = ctx.cached("wml.rate_detail", _detail_table).rename(d_row="_row")
-    return t.left_join(d, t._row == d.d_row).drop("d_row")
+    return with_rate_detail(ctx, t, ctx.cached("wml.split_detail", _split_detail_table))
 
 
 def _rows(ctx: AuditContext, cond) -> ir.Table:
-    """The evaluated payslips meeting ``cond`` (a function of the narrow evaluation), with their payslip columns."""
-    e = _eval(ctx)
-    return evaluated(ctx, e.filter(cond(e)))
+    """The evaluated payslips meeting ``cond`` (a function of the narrow evaluation; it must select only
+    evaluation.reportable rows: those are the rows kept), with their payslip columns."""
+    return evaluated(ctx, flagged(ctx).filter(cond))
 
 
 def _common(e: ir.Table) -> dict[str, ir.Value]:
