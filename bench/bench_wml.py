@@ -295,9 +295,13 @@ def child_engine(folder: Path) -> dict:
     n_under, short = con.sql(f"SELECT count(*), coalesce(sum(shortfall), 0) FROM {ft} "
                              f"WHERE rule_id = 'wml.underpayment'").fetchall()[0]
     n_fines = con.sql(f"SELECT count(*) FROM {result.fines_table}").fetchall()[0][0]
+    # the finding ids are the findings' positions in their sort order (engine/run.py), also at this size
+    ids_wrong = con.sql(f"SELECT count(*) FROM (SELECT finding_id, row_number() OVER (ORDER BY rule_id, employer_id, "
+                        f"_worker_id, period_start, payslip_id, evidence) AS k FROM {ft}) "
+                        f"WHERE finding_id <> 'F' || lpad(CAST(k AS VARCHAR), 7, '0')").fetchall()[0][0]
     return {"wall_s": wall, "findings": sum(by_rule.values()), "by_rule": by_rule,
             "underpayment": n_under, "shortfall_eur": str(short),
-            "fines": n_fines, "evaluations": result.evaluation_counts.get("total", 0),
+            "fines": n_fines, "finding_ids_out_of_order": ids_wrong, "evaluations": result.evaluation_counts.get("total", 0),
             "rejects": result.rejects.num_rows,
             "rows_valid": {k: v["rows_valid"] for k, v in result.loads.items()},
             "timings": result.timings}
@@ -384,6 +388,8 @@ def report(rows: int, gen_s: float | None, eng: dict, sql: dict, repeat: int) ->
     agree = eng["underpayment"] == sql["underpayment"] and Decimal(eng["shortfall_eur"]) == Decimal(sql["shortfall_eur"])
     lines.append(f"Cross-check engine wml.underpayment vs hand SQL: "
                  f"{'AGREE (count and total shortfall to the cent)' if agree else 'DIFFER'}.")
+    lines.append(f"Finding ids in sort order: {'OK' if eng['finding_ids_out_of_order'] == 0 else 'WRONG'} "
+                 f"({eng['finding_ids_out_of_order']:,} out of place).")
     lines.append("")
     return lines
 

@@ -87,6 +87,17 @@ def test_files_and_manifest(demo):
                for r in _rows(out, "admissions"))
 
 
+def test_finding_ids_number_the_findings_in_order(demo):
+    """finding_id is the finding's position in (rule, employer, worker, period start, payslip, evidence) order,
+    F0000001 upwards without gaps (engine/run.py writes the table sorted and numbers it by row)."""
+    _out, _manifest, result = demo
+    n, wrong, first = result.con.sql(
+        "SELECT count(*), count(*) FILTER (WHERE finding_id <> 'F' || lpad(CAST(k AS VARCHAR), 7, '0')), "
+        "min(finding_id) FROM (SELECT finding_id, row_number() OVER (ORDER BY rule_id, employer_id, _worker_id, "
+        f"period_start, payslip_id, evidence) AS k FROM {result.findings_table})").fetchall()[0]
+    assert n > 100 and wrong == 0 and first == "F0000001"
+
+
 def test_no_rejected_rows(demo):
     _, manifest, r = demo
     for t in TABLES:

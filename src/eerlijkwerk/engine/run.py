@@ -211,14 +211,15 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     ctx.backend._run_pre_execute_hooks(union)  # registers the in-memory parameter tables the rules read
     con = records.con
     keep = [c for c in FINDING_COLUMNS if c not in ("worker_id", "employer_id")]
-    # one pass: the rules' union is numbered and pseudonymised as it is written (no intermediate copy, no sort of
-    # the table itself: readers order by finding_id). A rule's legal metadata is not repeated on each of its
-    # findings: the view audit_findings joins it from audit_rules (one row per rule).
+    # one pass: the rules' union is sorted and pseudonymised as it is written (no intermediate copy). The table keeps
+    # the sorted order (DuckDB preserves insertion order and nothing is ever deleted from it), so a finding's number
+    # is its row number: the view below writes it as finding_id. A rule's legal metadata is not repeated on each of
+    # its findings: the view joins it from audit_rules (one row per rule).
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE audit_findings_base AS SELECT 'F' || lpad(CAST(row_number() OVER (ORDER BY "
-        "rule_id, employer_id, worker_id, period_start, payslip_id, evidence) AS VARCHAR), 7, '0') AS finding_id, "
-        f"rule_id, employer_id, {pseudo.sql('worker_id')} AS worker_ref, {', '.join(keep)}, worker_id AS _worker_id "
-        f"FROM ({ctx.backend.compile(union)})")
+        f"CREATE OR REPLACE TEMP TABLE audit_findings_base AS SELECT rule_id, employer_id, "
+        f"{pseudo.sql('worker_id')} AS worker_ref, {', '.join(keep)}, worker_id AS _worker_id "
+        f"FROM ({ctx.backend.compile(union)}) "
+        "ORDER BY rule_id, employer_id, worker_id, period_start, payslip_id, evidence")
     meta = pa.table({"rule_id": [r.id for r in rules_run], "statute": [r.statute for r in rules_run],
                      "article": [r.article for r in rules_run], "citation": [r.citation for r in rules_run],
                      "url": [r.url for r in rules_run], "status": [r.status.value for r in rules_run],
@@ -226,7 +227,8 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     con.register("audit_rules_arrow", meta)
     con.execute("CREATE OR REPLACE TEMP TABLE audit_rules AS SELECT * FROM audit_rules_arrow")
     con.unregister("audit_rules_arrow")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW audit_findings AS SELECT f.finding_id, f.rule_id, f.employer_id, "
+    con.execute(f"CREATE OR REPLACE TEMP VIEW audit_findings AS SELECT 'F' || lpad(CAST(f.rowid + 1 AS VARCHAR), 7, "
+                f"'0') AS finding_id, f.rule_id, f.employer_id, "
                 f"f.worker_ref, {', '.join('f.' + c for c in keep)}, r.statute, r.article, r.citation, r.url, "
                 f"r.status, r.title, f._worker_id FROM audit_findings_base f JOIN audit_rules r USING (rule_id)")
     # the explanation (each rule's arithmetic in words) is rendered from the finding's own columns when the findings
