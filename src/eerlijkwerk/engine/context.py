@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 import ibis
+import ibis.backends.duckdb  # noqa: F401  (the backend every audit runs on: loaded with the engine, not per audit)
 import ibis.expr.types as ir
 import pyarrow as pa
 

@@ -705,6 +705,10 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
             s2.append(f"{vc}, CAST(CASE WHEN {vc} IS NULL THEN {default} WHEN {ok} THEN {value} END AS {SQL_TYPE[col.kind]}) AS {c}")
             if col.required and col.default is None:
                 flags.append(f"{vc} IS NULL")
+        elif x is None:  # not in the file: the same value on every row, written as constants (no per-row work)
+            text = _value_sql(col, tm, None)
+            s1.append(f"{text} AS {vc}")
+            s2.append(f"{text} AS {vc}, CAST({_typed_sql(col, text, tm)} AS {SQL_TYPE[col.kind]}) AS {c}")
         else:
             s1.append(f"{_value_sql(col, tm, _text_sql(x, stype[n], col) if x else None)} AS {vc}")
             s2.append(f"{vc}, CAST({_typed_sql(col, vc, tm)} AS {SQL_TYPE[col.kind]}) AS {c}")
