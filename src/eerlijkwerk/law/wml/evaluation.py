@@ -6,9 +6,12 @@ Shapes
 wherever the rate changes: a new half-yearly amount, or a birthday that moves the worker into another age band. Hours
 are spread over the period's calendar days in proportion (the records give hours per period, not per day).
 
-``evaluation`` (materialised once per audit as ``wml.evaluation``): one row per valid payslip, keyed by the payslip's
-``_row`` (its row in the input), narrow on purpose — the payslip's own columns stay in ``payslips`` and are joined
-back only for the rows that become findings (:func:`evaluated`). Money is in integer cents (BIGINT):
+``evaluation``: one row per valid payslip, keyed by the payslip's ``_row`` (its row in the input): the payslip's
+identifying columns (PAYSLIP_COLUMNS), the rate of a plain period (``rate_age``, ``rate_basis``, ``rate_c``;
+``period_days``, ``fulltime_c``) and the arithmetic in integer cents (BIGINT), below. It is computed in one pass over
+the payslips per audit, which keeps only what the findings need (:func:`flagged`: the :func:`reportable` rows, a few
+%) and the counts per (evaluable, reason, confidence) (:func:`counts`); the full table is computed again only when it
+is written out (engine/run.py ``AuditResult.evaluation_sql``).
 
 - ``due_c``: the minimum wage due, Σ over segments of hours × days/period days × rate, where the rate is the hourly
   amount (2024+) or, before 2024, the weekly amount ÷ the employer's full-time week; computed exactly and rounded up
@@ -43,6 +46,9 @@ from eerlijkwerk.engine.exact import age_at, birthday, cents_to_eur, div_ceil, d
 FULLTIME_WHEN_NO_CONTRACT = Decimal("40")
 ADULT_AGE = 21  # key of the adult rate in the age dimension of wml.minimumloon_uur / _week ("21 = 21 and older")
 CONFIDENCE = {0: "confirmed", 1: "secondary", 2: "unconfirmed"}
+#: columns of the payslip that the evaluation carries along (what findings and the written evaluation show)
+PAYSLIP_COLUMNS = ("payslip_id", "employer_id", "worker_id", "period_start", "period_end", "hours_worked", "hours_basis",
+                   "holiday_allowance", "other_deductions", "net_paid_cash")
 
 
 def _rates(ctx: AuditContext) -> ir.Table:
@@ -356,6 +362,8 @@ def evaluation(ctx: AuditContext) -> ir.Table:
     )
     return e.select(
         "_row",
+        # the payslip's own columns a finding or the written evaluation shows (carried along: no second scan)
+        *PAYSLIP_COLUMNS,
         evaluable=reason.isnull(),
         not_evaluated_reason=reason,
         has_contract=e.has_contract,
@@ -428,11 +436,10 @@ def counts(ctx: AuditContext) -> dict:
 
 
 def evaluated(ctx: AuditContext, rows: ir.Table) -> ir.Table:
-    """Rows of the evaluation (already filtered by a rule) joined back to their payslips, with the amounts as EUR
-    DECIMAL(14,2) and the columns every WML finding carries (employer_id, worker_id, payslip_id, period_start,
-    period_end, hours_worked, evidence, presumption, presumption_basis, confidence)."""
-    p = ctx.table("payslips")
-    j = rows.join(p, rows._row == p._row)
+    """Rows of the evaluation (e.g. filtered by a rule) with the amounts as EUR DECIMAL(14,2) and the columns every
+    WML finding carries (employer_id, worker_id, payslip_id, period_start, period_end, hours_worked, evidence,
+    presumption, presumption_basis, confidence)."""
+    j = rows
     claim = j.hours_basis == "worker_claim"
     return j.mutate(
         due=cents_to_eur(j.due_c), gross=cents_to_eur(j.gross_c), paid=cents_to_eur(j.paid_c),
