@@ -98,6 +98,22 @@ def test_finding_ids_number_the_findings_in_order(demo):
     assert n > 100 and wrong == 0 and first == "F0000001"
 
 
+def test_evaluation_in_passes_gives_the_same_audit(demo, monkeypatch):
+    """The WML evaluation runs over the payslips in passes of PASS_ROWS rows (bounded memory): many small passes give
+    the same findings, amounts and counts as one pass."""
+    from eerlijkwerk.law.wml import evaluation
+
+    out, _manifest, result = demo
+    monkeypatch.setattr(evaluation, "PASS_ROWS", 997)
+    again = run_audit(out, pseudonym_key=KEY)
+    cols = ["finding_id", "rule_id", "worker_ref", "period_start", "due", "paid", "shortfall", "amount", "explanation"]
+    assert again.findings.select(cols).equals(result.findings.select(cols))
+    assert again.fines.select(["fine_id", "amount", "steps"]).equals(result.fines.select(["fine_id", "amount", "steps"]))
+    assert again.evaluation_counts == result.evaluation_counts
+    n = again.con.sql("SELECT count(*) FROM x_wml_flagged_counts").fetchall()[0][0]
+    assert n > 6  # several passes (each writes its groups)
+
+
 def test_no_rejected_rows(demo):
     _, manifest, r = demo
     for t in TABLES:

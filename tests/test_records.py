@@ -154,6 +154,24 @@ def test_cli_reports_bad_input_without_traceback(tmp_path):
     assert "Traceback" not in res.output
 
 
+def test_cli_out_of_memory_is_a_clear_error(tmp_path, monkeypatch):
+    """An audit that needs more memory than EERLIJKWERK_MEMORY_LIMIT allows ends with a message saying so and how to
+    raise it (exit code 4), not with a traceback."""
+    import duckdb
+
+    import eerlijkwerk.engine.run as run
+
+    def too_big(*_a, **_k):
+        raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data of size 64.0 MiB")
+
+    monkeypatch.setattr(run, "run_audit", too_big)
+    monkeypatch.setenv("EERLIJKWERK_MEMORY_LIMIT", "3GB")
+    res = CliRunner().invoke(app, ["audit", str(records(tmp_path, [GOOD])), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 4
+    assert "more memory than the limit of 3GB" in res.output and "EERLIJKWERK_MEMORY_LIMIT=8GB" in res.output
+    assert "Traceback" not in res.output
+
+
 def test_cli_audit_writes_every_output(tmp_path):
     folder = records(tmp_path / "in", [GOOD, {**GOOD, "gross_wage": "500"}, {**GOOD, "hours_worked": "x"}])
     out = tmp_path / "out"

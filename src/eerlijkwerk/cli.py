@@ -115,6 +115,8 @@ def audit(
 ) -> None:
     """Audit a company's records against the law in force on each date and write the report."""
     from eerlijkwerk.engine.run import run_audit
+    import duckdb
+
     from eerlijkwerk.engine.scenario import Scenario, ScenarioError
     from eerlijkwerk.params import ParameterError
     from eerlijkwerk.records.reader import Mapping, RecordsError
@@ -138,6 +140,12 @@ def audit(
         return
     except OSError as exc:
         _fail(f"cannot write the report to {out}: {exc.strerror or exc}")
+        return
+    except duckdb.OutOfMemoryException:
+        limit = os.environ.get("EERLIJKWERK_MEMORY_LIMIT", "3GB")
+        _fail(f"the audit needs more memory than the limit of {limit} (EERLIJKWERK_MEMORY_LIMIT) allows, e.g. for "
+              f"millions of findings; run it again with a higher limit, e.g. EERLIJKWERK_MEMORY_LIMIT=8GB "
+              f"(the machine's RAM permitting)", code=4)
         return
     except Exception as exc:  # a crash is a bug: say so plainly, without a traceback
         _fail(f"internal error ({type(exc).__name__}: {exc}). This is a bug in eerlijkwerk; please report it with "

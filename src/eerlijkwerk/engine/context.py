@@ -49,6 +49,19 @@ class AuditContext:
             self._cache[name] = self.backend.table(tname)
         return self._cache[name]
 
+    def cached_as(self, name: str, build: Callable[["AuditContext", str], None]) -> ir.Table:
+        """Like :meth:`cached`, for a table that ``build(ctx, table_name)`` writes itself (e.g. in several passes)."""
+        if name not in self._cache:
+            tname = "x_" + name.replace(".", "_")
+            build(self, tname)
+            self._cache[name] = self.backend.table(tname)
+        return self._cache[name]
+
+    def sql(self, expr: ir.Table) -> str:
+        """The SQL of an Ibis expression, with the in-memory parameter tables it reads registered in DuckDB."""
+        self.backend._run_pre_execute_hooks(expr)
+        return str(self.backend.compile(expr))
+
     def memo(self, name: str, build: Callable[["AuditContext"], Any]) -> Any:
         """A value derived from the parameters (e.g. a small rate table), built once per audit."""
         if name not in self._memo:

@@ -87,6 +87,10 @@ def _rate_pieces(ctx: AuditContext) -> ir.Table:
 
 
 def _contracts(ctx: AuditContext) -> ir.Table:
+    return ctx.cached("wml.contracts", _ordered_contracts)
+
+
+def _ordered_contracts(ctx: AuditContext) -> ir.Table:
     c = ctx.table("contracts")
     # an order over the (few) contracts once, so that picking one per payslip is an arg-max, not a sort of payslips
     c = c.mutate(c_ord=ibis.row_number().over(order_by=[c.start_date, ibis.desc(c.contract_id)]),
@@ -274,17 +278,24 @@ def with_rate_detail(ctx: AuditContext, t: ir.Table, split: ir.Table | None = No
     return j.mutate(rate_detail=ibis.ifelse(j.rate_c.notnull(), plain, j.split_detail)).drop("d_row", "split_detail")
 
 
-def _health_cap(ctx: AuditContext, e: ir.Table) -> ir.Table:
-    """Annual cap on health-insurance deductions (cents), cumulated per worker, employer and year of period_end.
-    The running total is computed only over payslips that have such a deduction."""
+def _health_cum(ctx: AuditContext) -> ir.Table:
+    """h_row, health_cap_c, health_cum_c: the annual cap on health-insurance deductions (cents) and the deductions
+    cumulated per worker, employer and year of period_end, for the payslips that have such a deduction (few):
+    materialised once as ``wml.health_cum``, so that the evaluation can run over the payslips in passes."""
     cap = ctx.interval_table("wml.zorgverzekering_max_inhouding")
     cap = cap.select(h_from="valid_from", h_to="valid_to", health_cap_c="value")
-    h = e.filter(e.health_c > 0).select("_row", "worker_id", "employer_id", "period_start", "period_end", "payslip_id",
+    p = ctx.table("payslips")
+    h = p.mutate(health_c=to_units(p.health_insurance_deduction))
+    h = h.filter(h.health_c > 0).select("_row", "worker_id", "employer_id", "period_start", "period_end", "payslip_id",
                                          "health_c")
     h = h.left_join(cap, [h.period_end >= cap.h_from, h.period_end < cap.h_to]).drop("h_from", "h_to")
     w = ibis.window(group_by=[h.worker_id, h.employer_id, h.period_end.year()],
                     order_by=[h.period_start, h.payslip_id], preceding=None, following=0)
-    h = h.select(h_row=h._row, health_cap_c=h.health_cap_c, health_cum_c=h.health_c.sum().over(w))
+    return h.select(h_row=h._row, health_cap_c=h.health_cap_c, health_cum_c=h.health_c.sum().over(w))
+
+
+def _health_cap(ctx: AuditContext, e: ir.Table) -> ir.Table:
+    h = ctx.cached("wml.health_cum", _health_cum)
     return e.left_join(h, e._row == h.h_row).drop("h_row")
 
 
@@ -299,9 +310,10 @@ def _scalar_param(ctx: AuditContext, e: ir.Table, pid: str, name: str) -> ir.Tab
     return e.mutate(**{name: value})
 
 
-def evaluation(ctx: AuditContext) -> ir.Table:
-    """One narrow row per payslip: due, paid, unlawful deductions, shortfall in cents (see module docstring)."""
-    b = _base(ctx)
+def evaluation(ctx: AuditContext, p: ir.Table | None = None) -> ir.Table:
+    """One row per payslip (of ``p``; default: every valid payslip): due, paid, unlawful deductions, shortfall in
+    cents (see module docstring)."""
+    b = _base(ctx, p)
     e = b.mutate(gross_c=to_units(b.gross_wage), holiday_c=to_units(b.holiday_allowance),
                  housing_c=to_units(b.housing_deduction), health_c=to_units(b.health_insurance_deduction),
                  other_c=to_units(b.other_deductions), cash_c=to_units(b.net_paid_cash))
@@ -397,42 +409,66 @@ def reportable(e: ir.Table) -> ir.BooleanValue:
     return ~e.evaluable | (e.shortfall_c > 0) | (e.holiday_short_c > 0) | e.cash_above_headroom
 
 
-def _groups(ctx: AuditContext) -> ir.Table:
-    """The one pass over every payslip: the evaluation grouped by (evaluable, not_evaluated_reason, conf_rank) with
-    the number of payslips in each group and, as a list, the group's :func:`reportable` rows. A handful of rows;
-    materialised once per audit as ``wml.evaluation_groups``. (Keeping the reportable rows as a filtered aggregate
+#: payslips evaluated per pass. A pass keeps its reportable rows in memory until it ends (one list per group), so the
+#: passes bound the memory an audit needs however many payslips are reportable (at worst all of them).
+PASS_ROWS = 2_500_000
+
+
+def _groups(e: ir.Table) -> ir.Table:
+    """The evaluation ``e`` grouped by (evaluable, not_evaluated_reason, conf_rank): the number of payslips in each
+    group and, as a list, the group's :func:`reportable` rows. (Keeping the reportable rows as a filtered aggregate
     lets the database compute every payslip's arithmetic once and keep only what findings need, instead of writing
     millions of rows or recomputing the arithmetic in a pushed-down filter.)"""
-    e = evaluation(ctx)
     row = ibis.struct({c: e[c] for c in e.columns})
     return e.group_by(g_ok=e.evaluable, g_reason=e.not_evaluated_reason, g_conf=e.conf_rank).aggregate(
         g_n=e.count(), g_rows=row.collect(where=reportable(e)))
 
 
-def _flagged(ctx: AuditContext) -> ir.Table:
-    g = ctx.cached("wml.evaluation_groups", _groups)
-    return g.select(r=g.g_rows.unnest()).unpack("r")
+def _evaluate(ctx: AuditContext, name: str) -> None:
+    """The evaluation of every payslip, in passes of PASS_ROWS payslips (by input row): writes table ``name`` (the
+    reportable rows) and ``name``_counts (payslips per evaluable, reason and confidence, per pass)."""
+    con = ctx.records.con
+    lo, hi = con.sql("SELECT min(_row), max(_row) FROM payslips").fetchall()[0]
+    lo, hi = (lo or 0), (hi or 0)
+    con.execute("CREATE OR REPLACE TEMP VIEW wml_payslip_pass AS SELECT * FROM payslips "
+                "WHERE _row >= getvariable('wml_pass_lo') AND _row < getvariable('wml_pass_hi')")
+    groups_sql = ctx.sql(_groups(evaluation(ctx, ctx.table("wml_payslip_pass"))))
+    rows_sql = None
+    for i, start in enumerate(range(lo, hi + 1, PASS_ROWS)):
+        con.execute(f"SET VARIABLE wml_pass_lo = {start}")
+        con.execute(f"SET VARIABLE wml_pass_hi = {start + PASS_ROWS}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE wml_pass AS {groups_sql}")
+        if rows_sql is None:
+            g = ctx.table("wml_pass")
+            rows_sql = ctx.sql(g.select(r=g.g_rows.unnest()).unpack("r"))
+        verb = f"INSERT INTO {name}" if i else f"CREATE OR REPLACE TEMP TABLE {name} AS"
+        con.execute(f"{verb} {rows_sql}")
+        verb = f"INSERT INTO {name}_counts" if i else f"CREATE OR REPLACE TEMP TABLE {name}_counts AS"
+        con.execute(f"{verb} SELECT g_ok, g_reason, g_conf, g_n FROM wml_pass")
+    con.execute("DROP TABLE wml_pass")
+    con.execute("DROP VIEW wml_payslip_pass")
 
 
 def flagged(ctx: AuditContext) -> ir.Table:
     """The evaluation's :func:`reportable` rows (columns of :func:`evaluation`), materialised once per audit
     (``wml.flagged``); the full per-payslip table is computed again only when it is written out."""
-    return ctx.cached("wml.flagged", _flagged)
+    return ctx.cached_as("wml.flagged", _evaluate)
 
 
 def counts(ctx: AuditContext) -> dict:
     """Evaluated / not evaluated (by reason) / evaluated by the confidence of the rates used / total."""
-    rows = ctx.backend.to_pyarrow(ctx.cached("wml.evaluation_groups", _groups).drop("g_rows")).to_pylist()
+    rows = ctx.records.con.sql(f"SELECT g_ok, g_reason, g_conf, sum(g_n) FROM {flagged(ctx).get_name()}_counts "
+                               "GROUP BY ALL").fetchall()
     not_evaluated: dict[str, int] = {}
     by_conf: dict[str, int] = {}
-    for r in rows:
-        if r["g_ok"]:
-            by_conf[CONFIDENCE[r["g_conf"]]] = by_conf.get(CONFIDENCE[r["g_conf"]], 0) + r["g_n"]
+    for ok, reason, conf, n in rows:
+        if ok:
+            by_conf[CONFIDENCE[conf]] = by_conf.get(CONFIDENCE[conf], 0) + int(n)
         else:
-            not_evaluated[r["g_reason"]] = not_evaluated.get(r["g_reason"], 0) + r["g_n"]
+            not_evaluated[reason] = not_evaluated.get(reason, 0) + int(n)
     return {"evaluated": sum(by_conf.values()), "not_evaluated": not_evaluated,
             "by_confidence": {k: by_conf[k] for k in CONFIDENCE.values() if k in by_conf},
-            "total": sum(r["g_n"] for r in rows)}
+            "total": sum(int(r[3]) for r in rows)}
 
 
 def evaluated(ctx: AuditContext, rows: ir.Table) -> ir.Table:
