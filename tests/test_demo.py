@@ -98,6 +98,22 @@ def test_finding_ids_number_the_findings_in_order(demo):
     assert n > 100 and wrong == 0 and first == "F0000001"
 
 
+def test_findings_numbered_by_window_give_the_same_ids(demo, monkeypatch):
+    """The fallback for millions of findings (numbered by a window, written unordered; engine/run.py _write_findings)
+    gives every finding the same id and content as the normal path (written in sorted order)."""
+    import eerlijkwerk.engine.run as run
+
+    out, _manifest, result = demo
+    normal = run._write_findings
+    monkeypatch.setattr(run, "_write_findings", lambda con, select, order, in_order=True:
+                        normal(con, select, order, in_order=False))
+    again = run_audit(out, pseudonym_key=KEY)
+    assert again.con.sql("SELECT count(*) FROM audit_findings_base WHERE _n IS NOT NULL").fetchall()[0][0] > 100
+    cols = ["finding_id", "rule_id", "worker_ref", "period_start", "payslip_id", "shortfall", "amount", "explanation",
+            "fine_id"]
+    assert again.findings.select(cols).equals(result.findings.select(cols))
+
+
 def test_evaluation_in_passes_gives_the_same_audit(demo, monkeypatch):
     """The WML evaluation runs over the payslips in passes of PASS_ROWS rows (bounded memory): many small passes give
     the same findings, amounts and counts as one pass."""

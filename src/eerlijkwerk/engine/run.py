@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
@@ -215,11 +216,16 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     # the sorted order (DuckDB preserves insertion order and nothing is ever deleted from it), so a finding's number
     # is its row number: the view below writes it as finding_id. A rule's legal metadata is not repeated on each of
     # its findings: the view joins it from audit_rules (one row per rule).
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE audit_findings_base AS SELECT rule_id, employer_id, "
-        f"{pseudo.sql('worker_id')} AS worker_ref, {', '.join(keep)}, worker_id AS _worker_id "
-        f"FROM ({ctx.backend.compile(union)}) "
-        "ORDER BY rule_id, employer_id, worker_id, period_start, payslip_id, evidence")
+    order = "rule_id, employer_id, worker_id, period_start, payslip_id, evidence"
+    select = (f"SELECT rule_id, employer_id, {pseudo.sql('worker_id')} AS worker_ref, {', '.join(keep)}, "
+              f"worker_id AS _worker_id FROM ({ctx.backend.compile(union)})")
+    try:
+        number = _write_findings(con, select, order)
+    except duckdb.OutOfMemoryException:
+        number = _write_findings(con, select, order, in_order=False)
+    # every id of an audit has the same width (7 digits, more for 10 million findings or more), so that ids sort
+    # as their numbers do
+    width = max(7, len(str(con.sql("SELECT count(*) FROM audit_findings_base").fetchall()[0][0])))
     meta = pa.table({"rule_id": [r.id for r in rules_run], "statute": [r.statute for r in rules_run],
                      "article": [r.article for r in rules_run], "citation": [r.citation for r in rules_run],
                      "url": [r.url for r in rules_run], "status": [r.status.value for r in rules_run],
@@ -227,7 +233,7 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     con.register("audit_rules_arrow", meta)
     con.execute("CREATE OR REPLACE TEMP TABLE audit_rules AS SELECT * FROM audit_rules_arrow")
     con.unregister("audit_rules_arrow")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW audit_findings AS SELECT 'F' || lpad(CAST(f.rowid + 1 AS VARCHAR), 7, "
+    con.execute(f"CREATE OR REPLACE TEMP VIEW audit_findings AS SELECT 'F' || lpad(CAST({number} AS VARCHAR), {width}, "
                 f"'0') AS finding_id, f.rule_id, f.employer_id, "
                 f"f.worker_ref, {', '.join('f.' + c for c in keep)}, r.statute, r.article, r.citation, r.url, "
                 f"r.status, r.title, f._worker_id FROM audit_findings_base f JOIN audit_rules r USING (rule_id)")
@@ -261,6 +267,23 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
         timings=timings, source=str(records_path), generated_at=dt.datetime.now().isoformat(timespec="seconds"),
         extra=extra, notes=notes,
     )
+
+
+def _write_findings(con: Any, select: str, order: str, in_order: bool = True) -> str:
+    """Write table audit_findings_base from ``select``, numbered in ``order``; returns the SQL of a finding's number.
+    In order: the rows are written sorted and a finding's number is its row number (cheapest). Otherwise (millions of
+    findings, when writing in sorted order needs more memory than the limit allows: DuckDB holds sorted batches until
+    they can be written in order) the number is a window's row number and the rows are written unordered."""
+    if in_order:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE audit_findings_base AS {select} ORDER BY {order}")
+        return "f.rowid + 1"
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE audit_findings_base AS SELECT row_number() OVER (ORDER BY "
+                    f"{order.replace(' worker_id', ' _worker_id')}) AS _n, * FROM ({select})")
+    finally:
+        con.execute("SET preserve_insertion_order = true")
+    return "f._n"
 
 
 #: columns whose rejected values are personal data: shown as a pseudonym, or not at all
@@ -332,8 +355,11 @@ def _fines(ctx: AuditContext, findings: str, findings_text: str) -> tuple[str, s
                  "violation_date, NULL::VARCHAR AS outcome, NULL::DECIMAL(14,2) AS norm_amount, NULL::DECIMAL(14,2) AS "
                  "amount, NULL::VARCHAR AS steps, NULL::VARCHAR AS confidence, NULL::VARCHAR[] AS finding_ids, "
                  "NULL::BOOLEAN AS presumption WHERE FALSE"]
+    # every fine id of an audit has the same width (6 digits, more for a million fines or more): ids sort as numbers
+    width = max(6, len(str(con.sql(f"SELECT count(*) FROM ({' UNION ALL '.join(parts)})").fetchall()[0][0])))
     con.execute("CREATE OR REPLACE TEMP VIEW audit_fines AS SELECT 'B' || lpad(CAST(row_number() OVER (ORDER BY "
-                "part, rule_id, employer_id, worker_ref, violation_date, finding_ids[1]) AS VARCHAR), 6, '0') AS fine_id, "
+                f"part, rule_id, employer_id, worker_ref, violation_date, finding_ids[1]) AS VARCHAR), {width}, '0') "
+                "AS fine_id, "
                 "employer_id, worker_ref, rule_id, citation, policy, policy_url, violation_date, outcome, norm_amount, "
                 "amount, steps, confidence, CAST(len(finding_ids) AS BIGINT) AS findings, presumption, finding_ids "
                 f"FROM ({' UNION ALL '.join(parts)})")
