@@ -154,6 +154,20 @@ def test_cli_reports_bad_input_without_traceback(tmp_path):
     assert "Traceback" not in res.output
 
 
+def test_every_payslip_rejected_still_gives_a_report(tmp_path):
+    """Dutch dates without a mapping: every payslip is rejected with its reason; the audit still runs (no shortfall
+    can be computed, the contracts are reported as without payslips) and the report lists the rejected rows."""
+    folder = records(tmp_path, [{**GOOD, "period_start": "06-01-2025", "period_end": "12-01-2025"}] * 3)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["audit", str(folder), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    rejects = (out / "rejects.csv").read_text(encoding="utf-8")
+    assert rejects.count("not a date in the form YYYY-MM-DD") == 6  # two dates on each of three rows
+    result = run_audit(folder)
+    assert result.loads["payslips"]["rows_read"] == 3 and result.loads["payslips"]["rows_rejected"] == 3
+    assert "wml.underpayment" not in result.findings.column("rule_id").to_pylist()
+
+
 def test_cli_out_of_memory_is_a_clear_error(tmp_path, monkeypatch):
     """An audit that needs more memory than EERLIJKWERK_MEMORY_LIMIT allows ends with a message saying so and how to
     raise it (exit code 4), not with a traceback."""

@@ -170,10 +170,17 @@ def audit(
                   f"{s['payslips_evaluated']:,}, not evaluated {not_eval:,}")
     console.print(f"back pay owed {eur(s['back_pay_owed'])} (+ {eur(s['back_pay_presumed'])} resting on unproven "
                   f"claims); fines {eur(s['fines_total'])} (+ {eur(s['fines_presumed'])} if the claims are proven)")
-    for load in s["inputs"].values():
+    absent = []
+    for name, load in s["inputs"].items():
         for w in load["warnings"]:
-            if "not given" not in w:
+            if "not given" in w:
+                absent.append(name)
+            else:
                 err.print(f"[yellow]warning:[/] {escape(w)}")
+    if absent:
+        hint = (" (without permits, every worker who needs a work permit is taken to have none)"
+                if "permits" in absent else "")
+        err.print(f"[yellow]note:[/] tables not given, treated as empty: {', '.join(absent)}{hint}")
     console.print(f"report: [bold]{paths['html'].resolve()}[/]")
     if fail_on_findings and s["findings"]:
         raise typer.Exit(1)

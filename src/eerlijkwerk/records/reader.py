@@ -680,6 +680,10 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
         raise RecordsError(f"{file_label}: missing required column(s): {', '.join(missing)} (a column whose cells "
                            f"may be empty must still be present); "
                            f"columns found: {', '.join(header) or '(none)'}")
+    absent = [col for col in spec.columns if src_of[col.name] is None]
+    if absent:
+        load.warnings.append(f"{file_label}: column(s) not in the file, the same on every row: " + ", ".join(
+            f"{rename.get(c.name, c.name)} = {c.default if c.default is not None else 'empty'}" for c in absent))
     used = set(v for v in src_of.values() if v)
     unused = [h for h in header if h not in used]
     if unused:

@@ -195,7 +195,7 @@ def _split_base(ctx: AuditContext) -> ir.Table:
     inside the period. Only payslips with a rate edge inside the period or of a worker who is under 21 on some
     payslip can be split, so only those are joined. Small (a few % of the payslips): materialised once."""
     p = ctx.table("payslips")
-    first = ctx.backend.execute(p.period_start.min())
+    first = ctx.records.con.sql("SELECT min(period_start) FROM payslips").fetchall()[0][0]  # None: no payslips
     w = ctx.table("workers")
     if first is not None:
         young = w.filter(w.birth_date > ibis.date(first.year - ADULT_AGE - 1, 1, 1)).select(y_worker="worker_id")
