@@ -69,7 +69,10 @@ class Rule:
 
     @property
     def citation(self) -> str:
-        return f"art. {self.article} {self.statute}"
+        """'art. 7a WML'; an article given as a description (a bill's duty, a proposed rule) reads 'Wtta: ...'."""
+        if self.article[:1].isdigit():
+            return f"art. {self.article} {self.statute}"
+        return f"{self.statute}: {self.article}"
 
 
 RULES: dict[str, Rule] = {}
