@@ -154,6 +154,20 @@ def test_cli_reports_bad_input_without_traceback(tmp_path):
     assert "Traceback" not in res.output
 
 
+def test_nationality_must_be_an_assigned_iso_code(tmp_path):
+    """A nationality decides whether a work permit is needed (Wav), so an unassigned code is rejected, not guessed:
+    'XX' is no country, 'EL' is the EU's abbreviation for Greece (ISO 3166-1: GR); lower case is accepted."""
+    workers = [{"worker_id": "W1", "birth_date": "1990-05-05", "nationality": "gr"},
+               {"worker_id": "W2", "birth_date": "1990-05-05", "nationality": "XX"},
+               {"worker_id": "W3", "birth_date": "1990-05-05", "nationality": "EL"}]
+    recs = load_records(records(tmp_path, [GOOD], workers=workers))
+    assert recs.con.sql("SELECT worker_id, nationality FROM workers").fetchall() == [("W1", "GR")]
+    got = {(r["row_nr"], r["col"], r["reason"]) for r in recs.rejects().to_pylist()}
+    assert (3, "nationality", "not an ISO 3166-1 alpha-2 country code (e.g. PL, RO, UA)") in got
+    assert (4, "nationality", "not an ISO 3166-1 alpha-2 country code: Greece is GR (EL is the EU's own "
+                              "abbreviation)") in got
+
+
 def test_every_payslip_rejected_still_gives_a_report(tmp_path):
     """Dutch dates without a mapping: every payslip is rejected with its reason; the audit still runs (no shortfall
     can be computed, the contracts are reported as without payslips) and the report lists the rejected rows."""

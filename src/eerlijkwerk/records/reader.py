@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pycountry
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
@@ -437,6 +438,10 @@ def _one_of(v: str, values: tuple[str, ...]) -> str:
     return "(" + " OR ".join(f"{v} = '{_sql_str(x)}'" for x in values) + ")"
 
 
+#: every assigned ISO 3166-1 alpha-2 code, as an SQL list (source: pycountry's copy of the ISO 3166 data)
+_COUNTRY_CODES = ", ".join(f"'{c.alpha_2}'" for c in sorted(pycountry.countries, key=lambda c: c.alpha_2))
+
+
 def _typed_sql(col, v: str, tm: TableMapping) -> str:
     k = col.kind
     if k in (Kind.ID, Kind.TEXT):
@@ -458,8 +463,8 @@ def _typed_sql(col, v: str, tm: TableMapping) -> str:
         return f"CASE WHEN {_one_of(f'lower({v})', BOOL_TRUE)} THEN TRUE WHEN {_one_of(f'lower({v})', BOOL_FALSE)} THEN FALSE END"
     if k == Kind.CHOICE:
         return f"CASE WHEN {_one_of(f'lower({v})', col.choices)} THEN lower({v}) END"
-    if k == Kind.COUNTRY:
-        return f"CASE WHEN regexp_full_match(upper({v}), '[A-Z]{{2}}') THEN upper({v}) END"
+    if k == Kind.COUNTRY:  # an assigned ISO 3166-1 alpha-2 code (pycountry), in capitals
+        return f"CASE WHEN upper({v}) IN ({_COUNTRY_CODES}) THEN upper({v}) END"
     raise AssertionError(k)
 
 
@@ -492,7 +497,8 @@ def _bad_value_reason(col, v: str, tm: TableMapping) -> str:
     if k == Kind.CHOICE:
         return f"'unknown code; expected one of: {', '.join(col.choices)}'"
     if k == Kind.COUNTRY:
-        return "'not an ISO 3166-1 alpha-2 country code (e.g. PL)'"
+        return ("CASE WHEN upper(" + v + ") = 'EL' THEN 'not an ISO 3166-1 alpha-2 country code: Greece is GR (EL is "
+                "the EU''s own abbreviation)' ELSE 'not an ISO 3166-1 alpha-2 country code (e.g. PL, RO, UA)' END")
     return "'invalid value'"
 
 

@@ -466,7 +466,7 @@ def counts(ctx: AuditContext) -> dict:
             by_conf[CONFIDENCE[conf]] = by_conf.get(CONFIDENCE[conf], 0) + int(n)
         else:
             not_evaluated[reason] = not_evaluated.get(reason, 0) + int(n)
-    return {"evaluated": sum(by_conf.values()), "not_evaluated": not_evaluated,
+    return {"evaluated": sum(by_conf.values()), "not_evaluated": dict(sorted(not_evaluated.items())),
             "by_confidence": {k: by_conf[k] for k in CONFIDENCE.values() if k in by_conf},
             "total": sum(int(r[3]) for r in rows)}
 
