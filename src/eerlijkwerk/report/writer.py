@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from json.encoder import encode_basestring as _encode_str
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import altair as alt
 import pyarrow as pa
@@ -19,10 +20,11 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from eerlijkwerk.engine.run import AuditResult
-from eerlijkwerk.report.summary import summarise
+from eerlijkwerk.engine.run import FINE_SCHEMA, AuditResult
+from eerlijkwerk.report.summary import Aggregates
 
 MAX_ROWS_IN_HTML = 500
+MAX_EMPLOYERS_IN_CHART = 20
 EXTRA_TITLES = {"art23_claims": "Wage claims of illegally employed workers (art. 23 Wav)"}  # per table; the full lists are in the CSV/Parquet files
 
 
@@ -34,6 +36,57 @@ def _json_default(o: Any) -> Any:
     if isinstance(o, set):
         return sorted(o)
     raise TypeError(type(o))
+
+
+def _scalar_json(v: Any) -> str | None:
+    """``v`` as json.dumps writes it (ensure_ascii=False, default=_json_default); None when ``v`` is not a scalar."""
+    if isinstance(v, str):
+        return _encode_str(v)
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return int.__repr__(v)
+    if isinstance(v, float):
+        return json.dumps(v)
+    if isinstance(v, (Decimal, dt.date)):
+        return _encode_str(_json_default(v))
+    return None
+
+
+def _value_json(v: Any, level: int) -> str:
+    """``v`` as json.dumps(indent=2) writes it nested ``level`` deep. A flat dict (a per-worker row) is written here:
+    the standard encoder is pure Python once it indents, and spends seconds on hundreds of thousands of rows."""
+    if isinstance(v, dict) and v and all(isinstance(k, str) for k in v):
+        inner = "  " * (level + 1)
+        fields = [(k, _scalar_json(x)) for k, x in v.items()]
+        if all(text is not None for _, text in fields):
+            return "{\n" + ",\n".join(f"{inner}{_encode_str(k)}: {text}" for k, text in fields) + \
+                "\n" + "  " * level + "}"
+    # anything else: the standard encoder; nested, its lines only move right (strings hold no raw line breaks)
+    return _dumps(v).replace("\n", "\n" + "  " * level)
+
+
+def _dumps(v: Any) -> str:
+    return json.dumps(v, default=_json_default, indent=2, ensure_ascii=False)
+
+
+def _write_json(path: Path, summary: dict[str, Any], files: dict[str, str],
+                per_worker: Iterable[list[dict[str, Any]]]) -> None:
+    """report.json: {"summary": summary, "files": files} as json.dumps(indent=2) writes it, with summary's per_worker
+    list written from ``per_worker`` (batches of rows, all workers: summary itself holds only the first ones)."""
+    mark = "\0per_worker\0"
+    head, tail = _dumps({"summary": {**summary, "per_worker": mark}, "files": files}).split(_encode_str(mark))
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(head)
+        sep = "[\n"
+        for batch in per_worker:
+            for row in batch:
+                fh.write(sep + "      " + _value_json(row, 3))
+                sep = ",\n"
+        fh.write("[]" if sep == "[\n" else "\n    ]")
+        fh.write(tail)
 
 
 def eur(v: Any) -> str:
@@ -48,7 +101,13 @@ def _svg(chart: alt.Chart) -> str:
     return vlc.vegalite_to_svg(chart.to_dict())
 
 
-def _charts(summary: dict[str, Any], findings: pa.Table) -> dict[str, str]:
+def _bar(v: Decimal) -> float:
+    """A bar length for a chart: the amount is summed as Decimal and only this drawing length is a float (every
+    figure shown as text comes from the Decimal values)."""
+    return float(v)
+
+
+def _charts(summary: dict[str, Any], per_month: list[dict[str, Any]]) -> dict[str, str]:
     charts: dict[str, str] = {}
     per_rule = [{"rule": r["rule"], "findings": r["findings"]} for r in summary["per_rule"] if r["findings"]]
     if per_rule:
@@ -57,45 +116,59 @@ def _charts(summary: dict[str, Any], findings: pa.Table) -> dict[str, str]:
                 x=alt.X("findings:Q", title="findings"), y=alt.Y("rule:N", sort="-x", title=None),
                 tooltip=["rule:N", "findings:Q"]).properties(width=520, height=28 * len(per_rule),
                                                              title="Findings per rule"))
-    emp = [{"employer": e["employer_id"], "back pay (EUR)": float(e["back_pay"] + e["back_pay_presumed"]),
-            "fines (EUR)": float(e["fines"])} for e in summary["per_employer"][:20]]
-    # floats only for drawing bar lengths; every figure shown as text comes from the Decimal values
+    emp = [{"employer": e["employer_id"], "back pay (EUR)": _bar(e["back_pay"] + e["back_pay_presumed"]),
+            "fines (EUR)": _bar(e["fines"])} for e in summary["per_employer"][:MAX_EMPLOYERS_IN_CHART]]
     if emp:
         long = [{"employer": r["employer"], "measure": k, "EUR": r[k]} for r in emp for k in ("back pay (EUR)", "fines (EUR)")]
         charts["per_employer"] = _svg(
             alt.Chart(alt.Data(values=long)).mark_bar().encode(
                 x=alt.X("EUR:Q"), y=alt.Y("employer:N", sort="-x", title=None), color=alt.Color("measure:N"),
                 yOffset="measure:N").properties(width=520, height=40 * len(emp), title="Back pay owed and fines per employer"))
-    if findings.num_rows:
-        months: dict[tuple[str, str], int] = {}
-        for rid, ps in zip(findings.column("rule_id").to_pylist(), findings.column("period_start").to_pylist()):
-            if ps is None:
-                continue
-            key = (ps.strftime("%Y-%m"), rid)
-            months[key] = months.get(key, 0) + 1
-        vals = [{"month": m, "rule": r, "findings": n} for (m, r), n in sorted(months.items())]
-        if vals:
-            charts["per_month"] = _svg(
-                alt.Chart(alt.Data(values=vals)).mark_bar().encode(
-                    x=alt.X("month:O", title="pay period (month)"), y=alt.Y("findings:Q", stack="zero"),
-                    color=alt.Color("rule:N")).properties(width=640, height=220, title="Findings per month"))
+    if per_month:
+        charts["per_month"] = _svg(
+            alt.Chart(alt.Data(values=per_month)).mark_bar().encode(
+                x=alt.X("month:O", title="pay period (month)"), y=alt.Y("findings:Q", stack="zero"),
+                color=alt.Color("rule:N")).properties(width=640, height=220, title="Findings per month"))
     return charts
 
 
+def _write(reader: pa.RecordBatchReader, parquet: Path, csv: Path, keep: int,
+           schema: pa.Schema | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Write a query's rows to Parquet and CSV batch by batch (a million findings are never all in memory); returns
+    the first ``keep`` rows (for the HTML) and the number of rows written."""
+    cast = schema is not None
+    schema = schema or reader.schema
+    head: list[dict[str, Any]] = []
+    n = 0
+    with pq.ParquetWriter(parquet, schema) as pw, pacsv.CSVWriter(csv, schema) as cw:
+        for batch in reader:
+            if cast:
+                batch = batch.cast(schema)
+            pw.write_batch(batch)
+            cw.write_batch(batch)
+            if len(head) < keep:
+                head.extend(batch.slice(0, keep - len(head)).to_pylist())
+            n += batch.num_rows
+    return head, n
+
+
 def write_report(result: AuditResult, out_dir: Path) -> dict[str, Path]:
-    """Write every output file; returns their paths by name."""
+    """Write every output file; returns their paths by name. Findings and fines go from DuckDB to the files in
+    batches; the summaries are aggregated in DuckDB; the HTML lists only their first MAX_ROWS_IN_HTML rows."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    findings = result.findings.drop_columns(["_worker_id"])
+    con = result.con
+    findings_sql = f"SELECT * EXCLUDE (_worker_id) FROM {result.findings_table} ORDER BY finding_id"
+    fines_sql = f"SELECT * EXCLUDE (finding_ids) FROM {result.fines_table} ORDER BY fine_id"
     paths = {
         "html": out_dir / "report.html", "json": out_dir / "report.json",
         "findings_parquet": out_dir / "findings.parquet", "findings_csv": out_dir / "findings.csv",
         "fines_parquet": out_dir / "fines.parquet", "fines_csv": out_dir / "fines.csv",
         "rejects_csv": out_dir / "rejects.csv", "evaluations_parquet": out_dir / "evaluations.parquet",
     }
-    pq.write_table(findings, paths["findings_parquet"])
-    pacsv.write_csv(findings, paths["findings_csv"])
-    pq.write_table(result.fines, paths["fines_parquet"])
-    pacsv.write_csv(result.fines, paths["fines_csv"])
+    findings, findings_total = _write(con.sql(findings_sql).to_arrow_reader(), paths["findings_parquet"],
+                                      paths["findings_csv"], MAX_ROWS_IN_HTML)
+    fines, fines_total = _write(con.sql(fines_sql).to_arrow_reader(), paths["fines_parquet"], paths["fines_csv"],
+                                MAX_ROWS_IN_HTML, FINE_SCHEMA)
     pacsv.write_csv(result.rejects, paths["rejects_csv"])
     for name, table in result.extra.items():
         paths[f"{name}_csv"] = out_dir / f"{name}.csv"
@@ -103,21 +176,20 @@ def write_report(result: AuditResult, out_dir: Path) -> dict[str, Path]:
     if not result.write_evaluations(paths["evaluations_parquet"]):
         paths.pop("evaluations_parquet")
 
-    summary = summarise(result)
-    paths["json"].write_text(json.dumps({"summary": summary, "files": {k: v.name for k, v in paths.items()}},
-                                        default=_json_default, indent=2, ensure_ascii=False), encoding="utf-8")
+    with Aggregates(result) as agg:
+        # the HTML lists the first MAX_ROWS_IN_HTML workers; report.json all of them, written batch by batch
+        summary, workers_total, per_month = agg.summary(MAX_ROWS_IN_HTML), agg.workers_total, agg.per_month()
+        _write_json(paths["json"], summary, {k: v.name for k, v in paths.items()}, agg.per_worker_batches())
 
     env = Environment(loader=PackageLoader("eerlijkwerk.report", "templates"), autoescape=select_autoescape())
     env.filters["eur"] = eur
     env.filters["fromjson"] = json.loads
     tpl = env.get_template("report.html.j2")
-    fines_rows = result.fines.to_pylist()
     html = tpl.render(
-        s=summary, charts=_charts(summary, findings), max_rows=MAX_ROWS_IN_HTML,
-        findings=findings.slice(0, MAX_ROWS_IN_HTML).to_pylist(), findings_total=findings.num_rows,
-        fines=fines_rows[:MAX_ROWS_IN_HTML], fines_total=len(fines_rows),
+        s=summary, charts=_charts(summary, per_month), max_rows=MAX_ROWS_IN_HTML,
+        findings=findings, findings_total=findings_total, fines=fines, fines_total=fines_total,
         rejects=result.rejects.slice(0, MAX_ROWS_IN_HTML).to_pylist(), rejects_total=result.rejects.num_rows,
-        workers=summary["per_worker"][:MAX_ROWS_IN_HTML],
+        workers=summary["per_worker"], workers_total=workers_total,
         extra={name: t.slice(0, MAX_ROWS_IN_HTML).to_pylist() for name, t in result.extra.items()},
         extra_titles=EXTRA_TITLES,
     )
