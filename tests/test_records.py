@@ -168,6 +168,18 @@ def test_nationality_must_be_an_assigned_iso_code(tmp_path):
                               "abbreviation)") in got
 
 
+def test_parquet_column_of_lists_is_a_whole_file_error(tmp_path):
+    folder = records(tmp_path, [GOOD])
+    t = pacsv.read_csv(folder / "payslips.csv")
+    t = t.set_column(t.schema.get_field_index("worker_id"), "worker_id",
+                     pa.array([[w] for w in t.column("worker_id").to_pylist()], pa.list_(pa.string())))
+    (folder / "payslips.csv").unlink()
+    pq.write_table(t, folder / "payslips.parquet")
+    with pytest.raises(RecordsError, match=r"payslips.parquet: column\(s\) holding lists or records instead of single "
+                                           r"values: worker_id \(VARCHAR\[\]\)"):
+        load_records(folder)
+
+
 def test_every_payslip_rejected_still_gives_a_report(tmp_path):
     """Dutch dates without a mapping: every payslip is rejected with its reason; the audit still runs (no shortfall
     can be computed, the contracts are reported as without payslips) and the report lists the rejected rows."""

@@ -698,6 +698,11 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
     t = spec.name
     types = types or {}
     stype = {c.name: types.get(src_of[c.name]) if src_of[c.name] else None for c in spec.columns}
+    nested = [f"{src_of[n]} ({t})" for n, t in stype.items()
+              if t and (t.endswith("]") or t.upper().startswith(("STRUCT", "MAP", "UNION")))]
+    if nested:
+        raise RecordsError(f"{file_label}: column(s) holding lists or records instead of single values: "
+                           f"{', '.join(nested)}")
     fast = {c.name for c in spec.columns if _typed_source(c, stype[c.name], tm)}
     con.execute(f"CREATE OR REPLACE TEMP VIEW src_{t} AS {source_sql}")
 
