@@ -14,3 +14,21 @@ def params():
     from eerlijkwerk.engine.run import load_parameters
 
     return load_parameters()
+
+
+@pytest.fixture(scope="session")
+def audited():
+    """``audited(folder)``: the audit of a records folder that tests only read (tests/cases, tests/examples), run once
+    per session however many tests read it."""
+    from eerlijkwerk.engine.run import run_audit
+
+    results = {}
+
+    def get(folder: Path):
+        key = Path(folder).resolve()
+        if key not in results:
+            results[key] = run_audit(folder)
+        return results[key]
+
+    return get
+

@@ -576,14 +576,14 @@ def test_shortening_a_shift_never_creates_a_finding(tmp_path_factory, cases):
 
 # --- case C3 (tests/cases/C3, ECLI:NL:RVS:2018:3043) ---------------------------------------------------------------
 
-def test_c3_registration_fine_is_22500():
+def test_c3_registration_fine_is_22500(audited):
     """C3: the hirer kept no record of the working and rest times of four hired-in workers (art. 4:3 lid 1 Atw); the
     fine of EUR 22,500 was upheld. By the Beleidsregel boeteoplegging Atw 2013 (BWBR0032353): norm amount for the
     registration EUR 10,000 (bijlage 1) × 1.5 (art. 2 lid 2 onder c, 100 or more employees) × 1.5 (art. 6: bijlage 2
     onder a, no registration so that a full inspection is not possible) = 22,500 — one fine for the employer, not per
     worker. The size band is inferred from the amount (the ruling's statement of the size was not read; see
     tests/cases/C3/expected.yaml)."""
-    r = run_audit(Path(__file__).parent / "cases" / "C3")
+    r = audited(Path(__file__).parent / "cases" / "C3")
     fines = [x for x in r.fines.to_pylist() if x["rule_id"] == "atw.records_missing"]
     assert len(fines) == 1
     fine = fines[0]
