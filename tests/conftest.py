@@ -32,3 +32,12 @@ def audited():
 
     return get
 
+
+@pytest.fixture(scope="session")
+def demo_records(tmp_path_factory):
+    """The demo records (eerlijkwerk.demo.generate, default seed and size) and their manifest, generated once per
+    session: test_demo.py audits them as they are, test_demo_shifts.py adds shifts to a copy."""
+    from eerlijkwerk.demo import generate
+
+    out = tmp_path_factory.mktemp("demo")
+    return out, generate(out)
