@@ -548,12 +548,13 @@ def day_schedule(draw):
     return shifts, k, draw(st.integers(1, 180))
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.data_too_large])
-@given(st.lists(day_schedule(), min_size=12, max_size=12))
+@given(st.lists(day_schedule(), min_size=24, max_size=24))
 def test_shortening_a_shift_never_creates_a_finding(tmp_path_factory, cases):
     """For random day schedules, a copy with one shift shortened (a different worker in the same audit) has no
-    (rule) finding that the original does not have."""
+    (rule) finding that the original does not have. 24 random schedules in one audit, after the minimal example
+    (before: 2 × 12 in 2 audits)."""
     fmt = "%Y-%m-%d %H:%M"
     shifts, workers = [], {}
     for i, (sh, k, cut) in enumerate(cases):
