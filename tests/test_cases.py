@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from eerlijkwerk.engine.run import run_audit
-
 TESTS = Path(__file__).parent
 FOLDERS = sorted([p for p in (TESTS / "cases").iterdir() if (p / "expected.yaml").exists()] +
                  [p for p in (TESTS / "examples").iterdir() if (p / "expected.yaml").exists()])
@@ -23,11 +21,11 @@ FIELD = {"minimum_wage_due": "due", "unlawful_amount": "amount"}
 
 
 @pytest.fixture(scope="module", params=FOLDERS, ids=[f"{p.parent.name}/{p.name}" for p in FOLDERS])
-def case(request):
+def case(request, audited):
     folder = request.param
     expected = yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8"))
     assert expected.get("url") and (expected.get("ecli") or expected.get("source")), "every case names its source"
-    return folder, expected, run_audit(folder)
+    return folder, expected, audited(folder)
 
 
 def test_no_input_rejected(case):
@@ -79,10 +77,10 @@ def test_evaluations(case):
         assert ev[e["payslip_id"]][e["field"]] == Decimal(e["value"]), e
 
 
-def test_b5_record_keeping_fine_per_worker():
+def test_b5_record_keeping_fine_per_worker(audited):
     """B5 (ECLI:NL:RBAMS:2020:5465, r.o. 9.3): the policy's fine for missing records is EUR 12,000 per worker,
     lower only where the employer proves the employment lasted under 6 months (not proven by default)."""
-    result = run_audit(TESTS / "cases" / "B5")
+    result = audited(TESTS / "cases" / "B5")
     fines = [f for f in result.fines.to_pylist() if f["rule_id"] == "wml.records_missing"]
     assert len(fines) == 29
     assert {f["norm_amount"] for f in fines} == {Decimal("12000.00")}
@@ -91,10 +89,10 @@ def test_b5_record_keeping_fine_per_worker():
     assert not [f for f in result.findings.to_pylist() if f["rule_id"] == "wml.underpayment"]
 
 
-def test_b12_one_day_is_one_day():
+def test_b12_one_day_is_one_day(audited):
     """B12 (ECLI:NL:RVS:2021:1683): the worker worked one day; the engine computes the minimum wage for the recorded
     hours only (7.6 h × EUR 398.10 / 38 = EUR 79.62, Stcrt. 2021, 44177) and invents no further hours."""
-    result = run_audit(TESTS / "cases" / "B12")
+    result = audited(TESTS / "cases" / "B12")
     under = [f for f in result.findings.to_pylist() if f["rule_id"] == "wml.underpayment"]
     assert [(f["hours"], f["due"]) for f in under] == [(Decimal("7.60"), Decimal("79.62"))]
 

@@ -34,9 +34,8 @@ ref = Pseudonymiser(KEY)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    manifest = generate(out)
+def demo(demo_records):
+    out, manifest = demo_records
     result = run_audit(out, pseudonym_key=KEY)
     return out, manifest, result
 

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 from collections import Counter
 
 import pytest
 
-from eerlijkwerk.demo import generate
 from eerlijkwerk.demo_shifts import add_shifts
 from eerlijkwerk.engine.run import run_audit
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, demo_records):
     out = tmp_path_factory.mktemp("demo_shifts")
-    generate(out)
+    shutil.copytree(demo_records[0], out, dirs_exist_ok=True)  # the demo records (generated once per session)
     manifest = add_shifts(out, seed=2026)
     with open(out / "shifts.csv", encoding="utf-8", newline="") as fh:
         rows = {i + 2: r["shift_id"] for i, r in enumerate(csv.DictReader(fh))}

@@ -194,8 +194,8 @@ def test_sql_month_arithmetic_equals_the_python_reference():
     def check(start, days, m):
         end = start + dt.timedelta(days=days)
         s, e = f"DATE '{start}'", f"DATE '{end}'"
-        text, ge, gt = con.sql(f"SELECT {months_text(s, e)}, {months_ge(s, e, Decimal(m))}, "
-                               f"{months_gt(s, e, Decimal(m))}").fetchall()[0]
+        text, ge, gt = con.execute(f"SELECT {months_text(s, e)}, {months_ge(s, e, Decimal(m))}, "
+                                   f"{months_gt(s, e, Decimal(m))}").fetchall()[0]
         exact = months_between(start, end)
         assert text == f"{exact:.2f}" and ge == (exact >= m) and gt == (exact > m)
 

@@ -25,9 +25,10 @@ SLIP = {"period_start": "2025-03-03", "period_end": "2025-03-09", "hours_worked"
         "holiday_allowance": "60"}
 
 
-def audit(folder, nationality="UA", permits=None, shifts=None, placements=None, postings=None, slips=None, **tables):
-    records(folder, slips or [SLIP], workers=[{"worker_id": "W1", "birth_date": "1990-05-05", "nationality": nationality}],
-            employers=EMPLOYERS)
+def audit(folder, nationality="UA", permits=None, shifts=None, placements=None, postings=None, slips=None,
+          workers=None, **tables):
+    records(folder, slips or [SLIP], employers=EMPLOYERS,
+            workers=workers or [{"worker_id": "W1", "birth_date": "1990-05-05", "nationality": nationality}])
     for name, rows in (("permits", permits), ("shifts", shifts), ("placements", placements),
                        ("postings", postings), *tables.items()):
         if rows:
@@ -35,9 +36,9 @@ def audit(folder, nationality="UA", permits=None, shifts=None, placements=None, 
     return run_audit(folder)
 
 
-def wav(result):
+def wav(result, worker=None):
     return sorted((f["employer_id"], f["reason"], f["presumption"]) for f in result.findings.to_pylist()
-                  if f["rule_id"] == "wav.no_permit")
+                  if f["rule_id"] == "wav.no_permit" and worker in (None, f["_worker_id"]))
 
 
 def permit(**kw):
@@ -45,7 +46,7 @@ def permit(**kw):
             "valid_from": "2025-01-01", "valid_to": "2025-12-31", **kw}
 
 
-@pytest.mark.parametrize("nationality,permits,expected", [
+EXEMPTIONS = [
     ("PL", None, []),  # EU national: exempt
     ("CH", None, []),  # Swiss: exempt
     ("GB", None, [("90000001", "employer of record", False)]),  # UK out of the list since 2021-01-01
@@ -57,9 +58,28 @@ def permit(**kw):
     ("IN", [permit(permit_type="eu_blue_card", salary_category="blue_card")], []),
     ("SY", [permit(permit_type="arbeid_vrij", employer_id=None)], []),  # residence permit: labour free
     ("AF", [permit(permit_type="w_document", employer_id=None)], [("90000001", "employer of record", False)]),
-])
-def test_exemption_paths(tmp_path, nationality, permits, expected):
-    assert wav(audit(tmp_path, nationality, permits)) == expected
+]
+
+
+@pytest.fixture(scope="module")
+def exemption_audits(tmp_path_factory):
+    """The cases of test_exemption_paths, a worker each (W<case number>), audited together (an audit costs seconds, a
+    case's records nothing): one audit of the cases without a permits table, one of the cases with permits."""
+    audits = {}
+    for with_permits in (False, True):
+        cases = [i for i, (_, pm, _) in enumerate(EXEMPTIONS) if (pm is not None) == with_permits]
+        workers = [{"worker_id": f"W{i}", "birth_date": "1990-05-05", "nationality": EXEMPTIONS[i][0]} for i in cases]
+        pms = [{**p, "permit_id": f"M{i}", "worker_id": f"W{i}"} for i in cases for p in EXEMPTIONS[i][1] or []]
+        r = audit(tmp_path_factory.mktemp("exemptions"), permits=pms, workers=workers,
+                  slips=[{**SLIP, "worker_id": f"W{i}"} for i in cases])
+        audits.update({i: r for i in cases})
+    return audits
+
+
+@pytest.mark.parametrize("nationality,permits,expected", EXEMPTIONS)
+def test_exemption_paths(exemption_audits, nationality, permits, expected):
+    case = EXEMPTIONS.index((nationality, permits, expected))
+    assert wav(exemption_audits[case], f"W{case}") == expected
 
 
 @pytest.mark.parametrize("valid_to,expected", [
@@ -162,37 +182,58 @@ KM = [("2024-01-01", "age_30_plus", "5331"), ("2025-01-01", "under_30", "4171"),
       ("2024-03-01", "blue_card", "6245"), ("2024-07-01", "blue_card", "5331"), ("2025-01-01", "blue_card_reduced", "4551")]
 
 
+@pytest.fixture(scope="module")
+def criterion_audit(tmp_path_factory):
+    """The cases of test_kennismigrant_salary_criterion_per_month audited together (an audit costs seconds, a case's
+    records nothing): case i is worker W<i> with its permit and two payslips for its month, K<i>.P1 paid at the
+    criterion and K<i>.P2 one cent less."""
+    slips, workers, pms = [], [], []
+    for i, (month, category, criterion) in enumerate(KM):
+        start = dt.date.fromisoformat(month)
+        end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        workers.append({"worker_id": f"W{i}", "birth_date": "1990-05-05", "nationality": "IN"})
+        slips += [{"payslip_id": f"K{i}.P1", "worker_id": f"W{i}", "period_start": start.isoformat(),
+                   "period_end": end.isoformat(), "hours_worked": "160", "gross_wage": criterion,
+                   "holiday_allowance": "500"},
+                  {"payslip_id": f"K{i}.P2", "worker_id": f"W{i}", "period_start": start.isoformat(),
+                   "period_end": end.isoformat(), "hours_worked": "160",
+                   "gross_wage": str(Decimal(criterion) - Decimal("0.01")), "holiday_allowance": "500",
+                   "employer_id": "90000001"}]
+        pms.append(permit(permit_id=f"M{i}", worker_id=f"W{i}",
+                          permit_type="kennismigrant" if "blue" not in category else "eu_blue_card",
+                          salary_category=category, valid_from="2024-01-01", valid_to="2026-12-31"))
+    return audit(tmp_path_factory.mktemp("criterion"), permits=pms, slips=slips, workers=workers)
+
+
 @pytest.mark.parametrize("month,category,criterion", KM)
-def test_kennismigrant_salary_criterion_per_month(tmp_path, month, category, criterion):
+def test_kennismigrant_salary_criterion_per_month(criterion_audit, month, category, criterion):
     """IND criteria (EUR/month excl. holiday allowance): 2024 30+ 5,331; 2025 <30 4,171 (also Rijksoverheid
     2025-07-04); 2026 reduced 3,122; Blue Card 6,245 until 2024-06-11 and 5,331 from 2024-06-12; 2025 reduced Blue
     Card 4,551. A calendar month paid at the criterion is fine; one cent less is a finding."""
-    start = dt.date.fromisoformat(month)
-    end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    slips = [{"period_start": start.isoformat(), "period_end": end.isoformat(), "hours_worked": "160",
-              "gross_wage": criterion, "holiday_allowance": "500"},
-             {"period_start": start.isoformat(), "period_end": end.isoformat(), "hours_worked": "160",
-              "gross_wage": str(Decimal(criterion) - Decimal("0.01")), "holiday_allowance": "500",
-              "employer_id": "90000001"}]
-    pm = [permit(permit_type="kennismigrant" if "blue" not in category else "eu_blue_card",
-                 salary_category=category, valid_from="2024-01-01", valid_to="2026-12-31")]
-    r = audit(tmp_path, "IN", pm, slips=slips)
-    f = [x for x in r.findings.to_pylist() if x["rule_id"] == "kennismigrant.salary_below_criterion"]
-    assert [(x["payslip_id"], x["threshold"], x["shortfall"]) for x in f] == [("P2", Decimal(criterion), Decimal("0.01"))]
+    i = KM.index((month, category, criterion))
+    f = [x for x in criterion_audit.findings.to_pylist()
+         if x["rule_id"] == "kennismigrant.salary_below_criterion" and x["_worker_id"] == f"W{i}"]
+    assert [(x["payslip_id"], x["threshold"], x["shortfall"]) for x in f] == [
+        (f"K{i}.P2", Decimal(criterion), Decimal("0.01"))]
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(start=st.dates(dt.date(2022, 1, 1), dt.date(2026, 5, 1)), length=st.integers(1, 200),
-       work_offset=st.integers(0, 199), raise_pay=st.integers(0, 100000))
-def test_properties(tmp_path_factory, start, length, work_offset, raise_pay):
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.dates(dt.date(2022, 1, 1), dt.date(2026, 5, 1)), st.integers(1, 200),
+                          st.integers(0, 199), st.integers(0, 100000)), min_size=6, max_size=6))
+def test_properties(tmp_path_factory, cases):
     """A valid permit never yields a Wav finding for its dates and employer; paying more never creates a
-    salary-criterion finding."""
+    salary-criterion finding. Each case is a worker of its own (permit, payslip), six in one audit (an audit costs
+    seconds, a case's records nothing): 6 random cases after the minimal example (before: 5, in 5 audits)."""
     folder = tmp_path_factory.mktemp("prop")
-    end = start + dt.timedelta(days=length - 1)
-    day = start + dt.timedelta(days=work_offset % length)
-    slip = {"period_start": day.isoformat(), "period_end": day.isoformat(), "hours_worked": "8",
-            "gross_wage": str(Decimal(6000) + Decimal(raise_pay) / 100), "holiday_allowance": "1000"}
-    pm = [permit(permit_type="kennismigrant", salary_category="age_30_plus", valid_from=start.isoformat(),
-                 valid_to=end.isoformat())]
-    r = audit(folder, "IN", pm, slips=[slip])
-    assert not r.findings.num_rows, r.findings.to_pylist()
+    slips, workers, pm = [], [], []
+    for i, (start, length, work_offset, raise_pay) in enumerate(cases, 1):
+        end = start + dt.timedelta(days=length - 1)
+        day = start + dt.timedelta(days=work_offset % length)
+        workers.append({"worker_id": f"W{i}", "birth_date": "1990-05-05", "nationality": "IN"})
+        slips.append({"worker_id": f"W{i}", "period_start": day.isoformat(), "period_end": day.isoformat(),
+                      "hours_worked": "8", "gross_wage": str(Decimal(6000) + Decimal(raise_pay) / 100),
+                      "holiday_allowance": "1000"})
+        pm.append(permit(permit_id=f"M{i}", worker_id=f"W{i}", permit_type="kennismigrant",
+                         salary_category="age_30_plus", valid_from=start.isoformat(), valid_to=end.isoformat()))
+    r = audit(folder, "IN", pm, slips=slips, workers=workers)
+    assert not r.findings.num_rows, (cases, r.findings.to_pylist())

@@ -324,6 +324,8 @@ def _fines(ctx: AuditContext, findings: str, findings_text: str) -> tuple[str, s
         if fines_mod is None:
             continue
         if hasattr(fines_mod, "fines_sql"):
+            if not _package_rules_found(ctx, pkg):  # nothing to price: its queries would give no fines
+                continue
             from eerlijkwerk.law.wml.fines_sql import CORE
 
             for core, present in fines_mod.fines_sql(ctx, findings):
@@ -373,13 +375,18 @@ def _fines(ctx: AuditContext, findings: str, findings_text: str) -> tuple[str, s
 
 def _package_findings(ctx: AuditContext, pkg: Any, findings: str) -> pa.Table:
     """The findings of one statute package's rules, as Arrow (what its Python fine policy and extra tables read)."""
-    present = ctx.memo("engine.rules_with_findings", lambda c: {r for (r,) in c.records.con.sql(
-        "SELECT DISTINCT rule_id FROM audit_findings_base").fetchall()})
-    rule_ids = [r for r in RULES if RULES[r].func.__module__.startswith(pkg.__name__ + ".") and r in present]
+    rule_ids = _package_rules_found(ctx, pkg)
     if not rule_ids:  # no findings: the empty table, without reading the findings
         return ctx.records.con.sql(f"SELECT * FROM {findings} LIMIT 0").to_arrow_table()
     where = ", ".join("'" + r.replace("'", "''") + "'" for r in rule_ids)
     return ctx.records.con.sql(f"SELECT * FROM {findings} WHERE rule_id IN ({where}) ORDER BY finding_id").to_arrow_table()
+
+
+def _package_rules_found(ctx: AuditContext, pkg: Any) -> list[str]:
+    """The ids of the rules of one statute package that have findings in this audit."""
+    present = ctx.memo("engine.rules_with_findings", lambda c: {r for (r,) in c.records.con.sql(
+        "SELECT DISTINCT rule_id FROM audit_findings_base").fetchall()})
+    return [r for r in RULES if RULES[r].func.__module__.startswith(pkg.__name__ + ".") and r in present]
 
 
 def _evaluations(ctx: AuditContext, pseudo: Pseudonymiser) -> tuple[Callable[[], str | None], dict[str, Any]]:
