@@ -114,12 +114,22 @@ def test_findings_numbered_by_window_give_the_same_ids(demo, monkeypatch):
 
 
 def test_evaluation_in_passes_gives_the_same_audit(demo, monkeypatch):
-    """The WML evaluation runs over the payslips in passes of PASS_ROWS rows (bounded memory): many small passes give
-    the same findings, amounts and counts as one pass."""
+    """When one pass over every payslip runs out of memory, the WML evaluation runs in passes of PASS_ROWS rows
+    (bounded memory): many small passes give the same findings, amounts and counts as one pass."""
     from eerlijkwerk.law.wml import evaluation
+
+    import duckdb
 
     out, _manifest, result = demo
     monkeypatch.setattr(evaluation, "PASS_ROWS", 997)
+    one_pass = evaluation._evaluate_in_passes
+
+    def out_of_memory_in_one_pass(ctx, name, rows):
+        if rows is None:  # as if one pass over every payslip needed more memory than the limit
+            raise duckdb.OutOfMemoryException("Out of Memory Error: (simulated)")
+        one_pass(ctx, name, rows)
+
+    monkeypatch.setattr(evaluation, "_evaluate_in_passes", out_of_memory_in_one_pass)
     again = run_audit(out, pseudonym_key=KEY)
     cols = ["finding_id", "rule_id", "worker_ref", "period_start", "due", "paid", "shortfall", "amount", "explanation"]
     assert again.findings.select(cols).equals(result.findings.select(cols))

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 
@@ -409,8 +410,10 @@ def reportable(e: ir.Table) -> ir.BooleanValue:
     return ~e.evaluable | (e.shortfall_c > 0) | (e.holiday_short_c > 0) | e.cash_above_headroom
 
 
-#: payslips evaluated per pass. A pass keeps its reportable rows in memory until it ends (one list per group), so the
-#: passes bound the memory an audit needs however many payslips are reportable (at worst all of them).
+#: payslips evaluated per pass when one pass over all of them needs more memory than the limit allows. A pass keeps
+#: its reportable rows in memory until it ends (one list per group), so passes bound the memory however many payslips
+#: are reportable (at worst all of them); each pass costs ~0.2 s of its own (joins built again), so one pass is tried
+#: first.
 PASS_ROWS = 2_500_000
 
 
@@ -425,18 +428,28 @@ def _groups(e: ir.Table) -> ir.Table:
 
 
 def _evaluate(ctx: AuditContext, name: str) -> None:
-    """The evaluation of every payslip, in passes of PASS_ROWS payslips (by input row): writes table ``name`` (the
-    reportable rows) and ``name``_counts (payslips per evaluable, reason and confidence, per pass)."""
+    """The evaluation of every payslip: writes table ``name`` (the reportable rows) and ``name``_counts (payslips per
+    evaluable, reason and confidence, per pass). One pass; in passes of PASS_ROWS payslips if that runs out of
+    memory (e.g. millions of reportable payslips)."""
+    try:
+        _evaluate_in_passes(ctx, name, None)
+    except duckdb.OutOfMemoryException:
+        _evaluate_in_passes(ctx, name, PASS_ROWS)
+
+
+def _evaluate_in_passes(ctx: AuditContext, name: str, rows: int | None) -> None:
+    """See :func:`_evaluate`: passes of ``rows`` payslips by input row (None: one pass)."""
     con = ctx.records.con
     lo, hi = con.sql("SELECT min(_row), max(_row) FROM payslips").fetchall()[0]
     lo, hi = (lo or 0), (hi or 0)
+    step = rows or (hi - lo + 1)
     con.execute("CREATE OR REPLACE TEMP VIEW wml_payslip_pass AS SELECT * FROM payslips "
                 "WHERE _row >= getvariable('wml_pass_lo') AND _row < getvariable('wml_pass_hi')")
     groups_sql = ctx.sql(_groups(evaluation(ctx, ctx.table("wml_payslip_pass"))))
     rows_sql = None
-    for i, start in enumerate(range(lo, hi + 1, PASS_ROWS)):
+    for i, start in enumerate(range(lo, hi + 1, step)):
         con.execute(f"SET VARIABLE wml_pass_lo = {start}")
-        con.execute(f"SET VARIABLE wml_pass_hi = {start + PASS_ROWS}")
+        con.execute(f"SET VARIABLE wml_pass_hi = {start + step}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE wml_pass AS {groups_sql}")
         if rows_sql is None:
             g = ctx.table("wml_pass")
