@@ -42,8 +42,7 @@ class AuditContext:
             tname = "x_" + name.replace(".", "_")
             expr = build(self)
             try:  # plain CREATE TABLE AS: Ibis's create_table writes the data twice
-                self.backend._run_pre_execute_hooks(expr)  # registers the in-memory parameter tables
-                self.records.con.execute(f'CREATE TEMP TABLE "{tname}" AS {self.backend.compile(expr)}')
+                self.records.con.execute(f'CREATE TEMP TABLE "{tname}" AS {self.sql(expr)}')
             except AttributeError:  # another Ibis version: the public route
                 self.backend.create_table(tname, expr, temp=True)
             self._cache[name] = self.backend.table(tname)

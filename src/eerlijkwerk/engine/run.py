@@ -209,7 +209,6 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     union = parts[0]
     for p in parts[1:]:
         union = union.union(p)
-    ctx.backend._run_pre_execute_hooks(union)  # registers the in-memory parameter tables the rules read
     con = records.con
     keep = [c for c in FINDING_COLUMNS if c not in ("worker_id", "employer_id")]
     # one pass: the rules' union is sorted and pseudonymised as it is written (no intermediate copy). The table keeps
@@ -218,7 +217,7 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     # its findings: the view joins it from audit_rules (one row per rule).
     order = "rule_id, employer_id, worker_id, period_start, payslip_id, evidence"
     select = (f"SELECT rule_id, employer_id, {pseudo.sql('worker_id')} AS worker_ref, {', '.join(keep)}, "
-              f"worker_id AS _worker_id FROM ({ctx.backend.compile(union)})")
+              f"worker_id AS _worker_id FROM ({ctx.sql(union)})")
     try:
         number = _write_findings(con, select, order)
     except duckdb.OutOfMemoryException:
@@ -402,10 +401,9 @@ def _evaluations(ctx: AuditContext, pseudo: Pseudonymiser) -> tuple[Callable[[],
                      "hours_basis", "evaluable", "not_evaluated_reason", "shortfall", "housing_cap",
                      "holiday_allowance_due", "holiday_allowance", "confidence", "rate_detail",
                      minimum_wage_due=t.due, gross_wage=t.gross, unlawful_deductions=t.unlawful_deductions)
-        ctx.backend._run_pre_execute_hooks(t)  # registers the in-memory parameter tables the query reads
         return (f"SELECT payslip_id, employer_id, {pseudo.sql('worker_id')} AS worker_ref, period_start, period_end, "
                 f"hours_worked, hours_basis, evaluable, not_evaluated_reason, minimum_wage_due, gross_wage, "
                 f"unlawful_deductions, shortfall, housing_cap, holiday_allowance_due, holiday_allowance, confidence, "
-                f"rate_detail FROM ({ctx.backend.compile(t)}) ORDER BY _row")
+                f"rate_detail FROM ({ctx.sql(t)}) ORDER BY _row")
 
     return query, wml_counts(ctx)
