@@ -661,6 +661,12 @@ def _reject_parts(spec: TableSpec, tm: TableMapping, fl: str, typed: str) -> lis
     return parts
 
 
+def _absent_sql(col, tm: TableMapping) -> tuple[str, str]:
+    """A column the file does not have: its text value (the default, or NULL) and its typed value, both constants."""
+    text = _value_sql(col, tm, None)
+    return text, f"CAST({_typed_sql(col, text, tm)} AS {SQL_TYPE[col.kind]})"
+
+
 def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql: str, header: list[str],
                     tm: TableMapping, file_label: str, malformed: bool, types: dict[str, str] | None = None,
                     rows: int | None = None) -> TableLoad:
@@ -721,9 +727,9 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
             if col.required and col.default is None:
                 flags.append(f"{vc} IS NULL")
         elif x is None:  # not in the file: the same value on every row, written as constants (no per-row work)
-            text = _value_sql(col, tm, None)
+            text, typed = _absent_sql(col, tm)
             s1.append(f"{text} AS {vc}")
-            s2.append(f"{text} AS {vc}, CAST({_typed_sql(col, text, tm)} AS {SQL_TYPE[col.kind]}) AS {c}")
+            s2.append(f"{text} AS {vc}, {typed} AS {c}")
         else:
             s1.append(f"{_value_sql(col, tm, _text_sql(x, stype[n], col) if x else None)} AS {vc}")
             s2.append(f"{vc}, CAST({_typed_sql(col, vc, tm)} AS {SQL_TYPE[col.kind]}) AS {c}")
@@ -761,7 +767,7 @@ def _validate_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, source_sql:
     for c in spec.columns:
         value = _ident(c.name)
         if src_of[c.name] is None:
-            value = f"CAST({_typed_sql(c, _value_sql(c, tm, None), tm)} AS {SQL_TYPE[c.kind]})"
+            value = _absent_sql(c, tm)[1]
             view.append(f"{value} AS {_ident(c.name)}")
         else:
             view.append(value)
