@@ -15,6 +15,7 @@ change.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -62,9 +63,16 @@ class Rule:
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     fine_policy: str | None = None  # id of the fine policy that prices this finding, None = no separate fine
+    link: str = ""  # where the text is when it is not (yet) a consolidated statute on wetten.overheid.nl (a bill)
 
     @property
     def url(self) -> str:
+        """The rule's text: the statute on wetten.overheid.nl (BWB id), or ``link`` (a bill's page at the Tweede
+        Kamer, a future version of a statute)."""
+        if self.link:
+            return self.link
+        if not re.fullmatch(r"BWBR\d{7}", self.bwb):
+            raise ValueError(f"rule {self.id}: bwb {self.bwb!r} is not a BWB id and no link is given")
         return f"https://wetten.overheid.nl/{self.bwb}"
 
     @property
@@ -80,7 +88,7 @@ RULES: dict[str, Rule] = {}
 
 def rule(*, id: str, statute: str, article: str, bwb: str, title: str, status: Status, explanation: str,
          valid_from: dt.date | None = None, valid_to: dt.date | None = None,
-         fine_policy: str | None = None) -> Callable[[Callable[["AuditContext"], ir.Table]], Callable[["AuditContext"], ir.Table]]:
+         fine_policy: str | None = None, link: str = "") -> Callable[[Callable[["AuditContext"], ir.Table]], Callable[["AuditContext"], ir.Table]]:
     """Register a rule; see the module docstring."""
 
     def deco(func: Callable[["AuditContext"], ir.Table]) -> Callable[["AuditContext"], ir.Table]:
@@ -88,7 +96,7 @@ def rule(*, id: str, statute: str, article: str, bwb: str, title: str, status: S
             raise ValueError(f"rule {id} registered twice")
         RULES[id] = Rule(id=id, statute=statute, article=article, bwb=bwb, title=title, status=status,
                          explanation=explanation, func=func, valid_from=valid_from, valid_to=valid_to,
-                         fine_policy=fine_policy)
+                         fine_policy=fine_policy, link=link)
         return func
 
     return deco

@@ -25,6 +25,8 @@ from eerlijkwerk.engine.rules import rule
 from eerlijkwerk.params import Status
 
 BWB = "BWBR0010346"
+#: bill 36781 (meld- en vergewisplicht for lenders) at the Tweede Kamer: still a bill, so no consolidated text
+BILL_36781 = "https://www.tweedekamer.nl/kamerstukken/wetsvoorstellen/detail?cfg=wetsvoorsteldetails&qry=wetsvoorstel%3A36781"
 
 
 def _reportable(ctx: AuditContext, pid: str, date_col: str = "occurred_on") -> ir.Table:
@@ -85,7 +87,7 @@ def _lender_of(ctx: AuditContext, a: ir.Table) -> ir.Table:
 
 
 @rule(id="arbowet.lender_not_reported", statute="Wet 36781", article="meldplicht uitlener (wetsvoorstel)",
-      bwb="Kamerstuk 36781", status=Status.PROPOSED, title="Lender did not report a serious accident of a hired-in worker",
+      bwb="", link=BILL_36781, status=Status.PROPOSED, title="Lender did not report a serious accident of a hired-in worker",
       explanation=("Accident on {period_start} ({detail}) of a worker lent to the hirer: {reason} by the lender."))
 def lender_not_reported(ctx: AuditContext) -> ir.Table:
     """Bill 36781: the lender must also report a serious accident of its lent worker. Proposed (no vote or date
@@ -98,7 +100,7 @@ def lender_not_reported(ctx: AuditContext) -> ir.Table:
 
 
 @rule(id="arbowet.placement_before_verification", statute="Wet 36781", article="vergewisplicht uitlener (wetsvoorstel)",
-      bwb="Kamerstuk 36781", status=Status.PROPOSED,
+      bwb="", link=BILL_36781, status=Status.PROPOSED,
       title="Lender placed a worker again before verifying the workplace is safe",
       explanation=("After the accident on {period_start} at hirer {detail}, the lender placed a worker there again "
                    "from {period_end} ({reason})."))

@@ -20,6 +20,9 @@ from eerlijkwerk.engine.rules import rule
 from eerlijkwerk.params import Status
 
 BWB = "BWBR0009616"
+#: the Waadi as the Wtta (Kamerstuk 36446) amends it: chapter 3a (art. 12b-12u) and the prohibitions of art.
+#: 12c lid 1 and 12d lid 1, which apply from 2028-01-01 (wetten.overheid.nl shows a future version by its date)
+WTTA_URL = "https://wetten.overheid.nl/BWBR0009616/2028-01-01"
 
 
 def _date_of(ctx: AuditContext, pid: str) -> dt.date | None:
@@ -100,7 +103,8 @@ def hirer_unregistered_lender(ctx: AuditContext) -> ir.Table:
     return _per_offender(ctx.cached("waadi.not_allowed", lambda c: _not_allowed(c, "waadi")), "inlener_id", True)
 
 
-@rule(id="wtta.not_admitted_lender", statute="Wtta", article="2 (toelatingsplicht)", bwb="Kamerstuk 36446",
+@rule(id="wtta.not_admitted_lender", statute="Wtta", article="art. 12c lid 1 Waadi (toelatingsplicht uitlener)", bwb=BWB,
+      link=WTTA_URL,
       status=Status.ADOPTED, fine_policy="waadi.wtta_boete",
       title="Lender lends workers without Wtta registration or admission",
       explanation=("Lent {hours} worker(s) between {period_start} and {period_end}: {reason}."))
@@ -110,7 +114,8 @@ def not_admitted_lender(ctx: AuditContext) -> ir.Table:
     return _per_offender(ctx.cached("wtta.not_allowed", lambda c: _not_allowed(c, "wtta")), "uitlener_id", False)
 
 
-@rule(id="wtta.hirer_not_admitted_lender", statute="Wtta", article="toelatingsplicht inlener", bwb="Kamerstuk 36446",
+@rule(id="wtta.hirer_not_admitted_lender", statute="Wtta", article="art. 12d lid 1 Waadi (toelatingsplicht inlener)", bwb=BWB,
+      link=WTTA_URL,
       status=Status.ADOPTED, fine_policy="waadi.wtta_boete",
       title="Hirer hires from a lender without Wtta registration or admission",
       explanation=("Hired {hours} worker(s) between {period_start} and {period_end} from {detail}: {reason}."))
