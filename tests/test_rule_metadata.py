@@ -3,7 +3,9 @@ parameters, not written in code (issue 10, item 7)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -41,3 +43,87 @@ def test_a_rule_without_bwb_id_or_link_is_refused():
     broken = replace(RULES["arbowet.lender_not_reported"], link="", bwb="Kamerstuk 36781")
     with pytest.raises(ValueError, match="not a BWB id"):
         broken.url
+
+
+# -- a finding's confidence is the lowest of every legal value it rests on ------------------------------------------
+
+def _scenario(overrides):
+    from eerlijkwerk.engine.scenario import Scenario
+
+    return Scenario(name="confidence test", parameters=overrides)
+
+
+def _by_rule(result):
+    return {f["rule_id"]: f for f in result.findings.to_pylist()}
+
+
+def test_holiday_allowance_finding_carries_the_confidence_of_the_percentage(tmp_path):
+    """March 2025, 160 h at the confirmed 21+ rate EUR 14.06 (Regeling indexatie wml 1 januari 2025): due 2,249.60,
+    paid 2,200.00 (underpayment) and holiday allowance 170.00 < 8 % (art. 15 lid 1 WML). The percentage is stored as
+    'secondary' (parameters/vakantiebijslag_percentage.yaml): the holiday-allowance finding said 'confirmed'; it says
+    the percentage's confidence, and the underpayment, which does not rest on the percentage, keeps 'confirmed'."""
+    from eerlijkwerk.engine.run import run_audit
+    from tests.helpers import records
+
+    folder = records(tmp_path, [{"period_start": "2025-03-01", "period_end": "2025-03-31", "hours_worked": "160",
+                                 "gross_wage": "2200.00", "holiday_allowance": "170.00"}])
+    unconfirmed = {"wml.vakantiebijslag_percentage": {"2025-01-01": {
+        "value": "8", "status": "in_force", "confidence": "unconfirmed", "source": "test: same value, unconfirmed"}}}
+    for scenario, expected in ((None, None), (_scenario(unconfirmed), "unconfirmed")):
+        f = _by_rule(run_audit(folder, scenario=scenario))
+        assert f["wml.underpayment"]["confidence"] == "confirmed"
+        assert f["wml.underpayment"]["shortfall"] == Decimal("49.60")
+        if expected is None:  # the confidence the shipped file gives the 8 % on 2025-03-31
+            from eerlijkwerk.engine.run import load_parameters
+
+            expected = load_parameters().at("wml.vakantiebijslag_percentage", dt.date(2025, 3, 31)).confidence.value
+        assert f["wml.holiday_allowance"]["confidence"] == expected
+
+
+def test_underpayment_by_an_unlawful_housing_deduction_rests_on_the_housing_cap(tmp_path):
+    """Housing EUR 700 deducted (authorised, certified) from a 2025-03 wage of 2,249.60 due: the cap is 25 % of the
+    minimum wage due (art. 13 WML; Besluit WML art. 2a) = 562.40, so 137.60 is unlawful. With the cap marked
+    unconfirmed (test scenario) the underpayment says unconfirmed; a payslip without a housing deduction does not."""
+    from eerlijkwerk.engine.run import run_audit
+    from tests.helpers import records
+
+    folder = records(tmp_path, [
+        {"period_start": "2025-03-01", "period_end": "2025-03-31", "hours_worked": "160", "gross_wage": "2249.60",
+         "holiday_allowance": "180", "housing_deduction": "700", "housing_authorised": "true",
+         "housing_certified": "true"},
+        {"period_start": "2025-03-01", "period_end": "2025-03-31", "hours_worked": "160", "gross_wage": "2200.00",
+         "holiday_allowance": "180", "worker_id": "W2"}],
+        workers=[{"worker_id": "W1", "birth_date": "1990-05-05"}, {"worker_id": "W2", "birth_date": "1990-05-05"}])
+    s = _scenario({"wml.huisvesting_max_inhouding": {"2024-01-01": {
+        "value": "25", "status": "in_force", "confidence": "unconfirmed", "source": "test: same value, unconfirmed"}}})
+    f = run_audit(folder, scenario=s).findings.to_pylist()
+    under = {x["payslip_id"]: x for x in f if x["rule_id"] == "wml.underpayment"}
+    assert under["P1"]["shortfall"] == Decimal("137.60") and under["P1"]["confidence"] == "unconfirmed"
+    assert under["P2"]["confidence"] == "confirmed"
+
+
+def test_the_engine_folds_the_confidence_of_every_value_a_rule_reads(tmp_path):
+    """A rule that does not compute confidence per row (here the Arbowet reporting duty, art. 9 lid 1) gets the
+    lowest confidence of the parameters it read, as they apply in the finding's period."""
+    import ibis
+
+    from eerlijkwerk.engine.context import AuditContext
+    from eerlijkwerk.engine.run import load_parameters
+    from eerlijkwerk.records.reader import load_records
+    from tests.helpers import records
+
+    folder = records(tmp_path, [{"period_start": "2025-03-01", "period_end": "2025-03-31", "hours_worked": "1",
+                                 "gross_wage": "20", "holiday_allowance": "2"}])
+    params = _scenario({"arbowet.meldplicht_werkgever": {"2025-06-01": {
+        "value": "direct", "status": "in_force", "confidence": "unconfirmed", "source": "test"}}}
+    ).apply(load_parameters())
+    ctx = AuditContext(records=load_records(folder), params=params)
+    with ctx.recording() as used:
+        ctx.params.at("arbowet.meldplicht_werkgever", dt.date(2025, 1, 1))
+    assert used == {"arbowet.meldplicht_werkgever"}
+    t = ibis.memtable({"period_start": [dt.date(2025, 5, 1), dt.date(2025, 5, 20), None],
+                       "period_end": [dt.date(2025, 5, 31), dt.date(2025, 6, 1), None],
+                       "confidence": [None, None, "secondary"]})
+    out = ctx.backend.to_pyarrow(ctx.with_parameter_confidence(t, used)).column("confidence").to_pylist()
+    base = params.at("arbowet.meldplicht_werkgever", dt.date(2025, 5, 31)).confidence.value
+    assert out == [base, "unconfirmed", "unconfirmed"]  # a finding without dates rests on every value

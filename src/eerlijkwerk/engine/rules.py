@@ -63,6 +63,9 @@ class Rule:
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     fine_policy: str | None = None  # id of the fine policy that prices this finding, None = no separate fine
+    #: parameters whose confidence the rule's rows carry themselves (per row, e.g. the rate applying to each day); the
+    #: confidence of every other parameter the rule reads is folded into its findings by date (engine/run.py)
+    row_confidence: tuple[str, ...] = ()
     link: str = ""  # where the text is when it is not (yet) a consolidated statute on wetten.overheid.nl (a bill)
 
     @property
@@ -88,7 +91,8 @@ RULES: dict[str, Rule] = {}
 
 def rule(*, id: str, statute: str, article: str, bwb: str, title: str, status: Status, explanation: str,
          valid_from: dt.date | None = None, valid_to: dt.date | None = None,
-         fine_policy: str | None = None, link: str = "") -> Callable[[Callable[["AuditContext"], ir.Table]], Callable[["AuditContext"], ir.Table]]:
+         fine_policy: str | None = None, link: str = "",
+         row_confidence: tuple[str, ...] = ()) -> Callable[[Callable[["AuditContext"], ir.Table]], Callable[["AuditContext"], ir.Table]]:
     """Register a rule; see the module docstring."""
 
     def deco(func: Callable[["AuditContext"], ir.Table]) -> Callable[["AuditContext"], ir.Table]:
@@ -96,7 +100,7 @@ def rule(*, id: str, statute: str, article: str, bwb: str, title: str, status: S
             raise ValueError(f"rule {id} registered twice")
         RULES[id] = Rule(id=id, statute=statute, article=article, bwb=bwb, title=title, status=status,
                          explanation=explanation, func=func, valid_from=valid_from, valid_to=valid_to,
-                         fine_policy=fine_policy, link=link)
+                         fine_policy=fine_policy, link=link, row_confidence=row_confidence)
         return func
 
     return deco

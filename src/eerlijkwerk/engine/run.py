@@ -197,7 +197,9 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     for i, r in enumerate(rules_run):
         if progress:
             progress(r.id, i, len(rules_run))
-        t = conform(r.func(ctx))
+        with ctx.recording() as used:  # the legal values the rule's findings rest on
+            t = conform(r.func(ctx))
+        t = ctx.with_parameter_confidence(t, sorted(used - set(r.row_confidence)))
         if r.valid_from:
             t = t.filter(t.period_end.isnull() | (t.period_end >= r.valid_from))
         if r.valid_to:
