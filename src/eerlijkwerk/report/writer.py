@@ -18,7 +18,7 @@ import altair as alt
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from eerlijkwerk.engine.run import FINE_SCHEMA, AuditResult
 from eerlijkwerk.report.summary import Aggregates
@@ -96,9 +96,37 @@ def eur(v: Any) -> str:
 
 
 def _svg(chart: alt.Chart) -> str:
+    """The chart as SVG, to be embedded in report.html as it is (the one part of the report not escaped by the
+    template). Its labels come from the input (employer ids): vl-convert writes them as XML-escaped text; the SVG is
+    checked to hold no script, no foreign HTML and no event-handler attribute before it is used. Raises
+    RuntimeError otherwise (a bug, never a report with active content)."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(chart.to_dict())
+    return _inert_svg(vlc.vegalite_to_svg(chart.to_dict()))
+
+
+_ACTIVE_SVG_TAGS = {"script", "foreignobject", "iframe", "object", "embed", "handler", "listener"}
+
+
+def _inert_svg(svg: str) -> str:
+    """``svg`` unchanged when it is well-formed XML without active content (script-like elements, ``on*`` event
+    attributes, ``javascript:`` links); RuntimeError otherwise. Text and labels are not judged: they are text."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(svg)
+    except ET.ParseError as exc:
+        raise RuntimeError(f"chart SVG is not well-formed XML: {exc}") from exc
+    for el in root.iter():
+        tag = el.tag.rsplit("}", 1)[-1].lower()
+        if tag in _ACTIVE_SVG_TAGS:
+            raise RuntimeError(f"chart SVG holds a <{tag}> element")
+        for name, value in el.attrib.items():
+            name = name.rsplit("}", 1)[-1].lower()
+            link = name in ("href", "src") and "javascript:" in "".join(value.split()).lower()
+            if name.startswith("on") or link:
+                raise RuntimeError(f"chart SVG holds active attribute {name}={value!r}")
+    return svg
 
 
 def _bar(v: Decimal) -> float:
@@ -181,7 +209,7 @@ def write_report(result: AuditResult, out_dir: Path) -> dict[str, Path]:
         summary, workers_total, per_month = agg.summary(MAX_ROWS_IN_HTML), agg.workers_total, agg.per_month()
         _write_json(paths["json"], summary, {k: v.name for k, v in paths.items()}, agg.per_worker_batches())
 
-    env = Environment(loader=PackageLoader("eerlijkwerk.report", "templates"), autoescape=select_autoescape())
+    env = Environment(loader=PackageLoader("eerlijkwerk.report", "templates"), autoescape=True)
     env.filters["eur"] = eur
     env.filters["fromjson"] = json.loads
     tpl = env.get_template("report.html.j2")
