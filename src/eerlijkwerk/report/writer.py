@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 import altair as alt
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from jinja2 import Environment, PackageLoader
@@ -160,23 +161,66 @@ def _charts(summary: dict[str, Any], per_month: list[dict[str, Any]]) -> dict[st
     return charts
 
 
+#: a cell whose text begins with one of these is read as a formula by spreadsheet programs (OWASP, CSV Injection)
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def csv_safe(batch: pa.RecordBatch | pa.Table) -> pa.RecordBatch | pa.Table:
+    """``batch`` with every text cell that begins with = + - @ tab or carriage return prefixed with a single quote
+    ("'=1+1"), so that a spreadsheet shows it as text instead of running it as a formula (OWASP, CSV Injection:
+    https://owasp.org/www-community/attacks/CSV_Injection). Only text (string) columns change: numbers, dates and
+    booleans are written by type, so a negative amount (-12.50 in a DECIMAL column) stays the number -12.50. A
+    negative amount that is *text* (a rejected input value) is shown as '-12.50. Parquet and JSON keep every value
+    exactly; only the CSV files are neutralised."""
+    cols = []
+    for field, col in zip(batch.schema, batch.columns):
+        if pa.types.is_dictionary(field.type) and pa.types.is_string(field.type.value_type):
+            col = col.cast(pa.string())
+            field = field.with_type(pa.string())
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            hit = pc.fill_null(pc.match_substring_regex(col, FORMULA_START), False)
+            if pc.any(hit).as_py():
+                col = pc.if_else(hit, pc.binary_join_element_wise(pa.scalar("'", field.type), col, ""), col)
+        cols.append(col)
+    schema = pa.schema([f.with_type(c.type) for f, c in zip(batch.schema, cols)], metadata=batch.schema.metadata)
+    if isinstance(batch, pa.Table):
+        return pa.Table.from_arrays(cols, schema=schema)
+    return pa.RecordBatch.from_arrays(cols, schema=schema)
+
+
+def write_csv(table: pa.Table, path: Path) -> None:
+    """``table`` as CSV, its text cells neutralised (:func:`csv_safe`)."""
+    pacsv.write_csv(csv_safe(table), path)
+
+
 def _write(reader: pa.RecordBatchReader, parquet: Path, csv: Path, keep: int,
            schema: pa.Schema | None = None) -> tuple[list[dict[str, Any]], int]:
     """Write a query's rows to Parquet and CSV batch by batch (a million findings are never all in memory); returns
-    the first ``keep`` rows (for the HTML) and the number of rows written."""
+    the first ``keep`` rows (for the HTML) and the number of rows written. The CSV's text cells are neutralised
+    (:func:`csv_safe`); the Parquet file keeps them exactly."""
     cast = schema is not None
     schema = schema or reader.schema
     head: list[dict[str, Any]] = []
     n = 0
-    with pq.ParquetWriter(parquet, schema) as pw, pacsv.CSVWriter(csv, schema) as cw:
-        for batch in reader:
-            if cast:
-                batch = batch.cast(schema)
-            pw.write_batch(batch)
-            cw.write_batch(batch)
-            if len(head) < keep:
-                head.extend(batch.slice(0, keep - len(head)).to_pylist())
-            n += batch.num_rows
+    cw = None
+    with pq.ParquetWriter(parquet, schema) as pw:
+        try:
+            for batch in reader:
+                if cast:
+                    batch = batch.cast(schema)
+                pw.write_batch(batch)
+                safe = csv_safe(batch)
+                if cw is None:
+                    cw = pacsv.CSVWriter(csv, safe.schema)
+                cw.write_batch(safe)
+                if len(head) < keep:
+                    head.extend(batch.slice(0, keep - len(head)).to_pylist())
+                n += batch.num_rows
+            if cw is None:  # no rows: the header only
+                cw = pacsv.CSVWriter(csv, csv_safe(schema.empty_table()).schema)
+        finally:
+            if cw is not None:
+                cw.close()
     return head, n
 
 
@@ -197,10 +241,10 @@ def write_report(result: AuditResult, out_dir: Path) -> dict[str, Path]:
                                       paths["findings_csv"], MAX_ROWS_IN_HTML)
     fines, fines_total = _write(con.sql(fines_sql).to_arrow_reader(), paths["fines_parquet"], paths["fines_csv"],
                                 MAX_ROWS_IN_HTML, FINE_SCHEMA)
-    pacsv.write_csv(result.rejects, paths["rejects_csv"])
+    write_csv(result.rejects, paths["rejects_csv"])
     for name, table in result.extra.items():
         paths[f"{name}_csv"] = out_dir / f"{name}.csv"
-        pacsv.write_csv(table, paths[f"{name}_csv"])
+        write_csv(table, paths[f"{name}_csv"])
     if not result.write_evaluations(paths["evaluations_parquet"]):
         paths.pop("evaluations_parquet")
 
