@@ -6,17 +6,23 @@ signed numbers.
   https://cheatsheetseries.owasp.org/cheatsheets/Cross_Site_Scripting_Prevention_Cheat_Sheet.html
 - every CSV file neutralises text cells that begin with = + - @ tab or CR by a leading single quote; numbers are
   written by type and stay numbers. Source: OWASP, CSV Injection, https://owasp.org/www-community/attacks/CSV_Injection
+- pseudonyms are HMAC-SHA256 (RFC 2104, https://www.rfc-editor.org/rfc/rfc2104) of the worker id with the key, 80 bits
+  kept; a collision is refused, never merged; the key is in no SQL text DuckDB runs and in no output; the table
+  pseudonym -> worker id is written only with --reidentify-to, and the report says whether and where.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import json
 import re
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -24,7 +30,7 @@ import pytest
 from typer.testing import CliRunner
 
 from eerlijkwerk.cli import app
-from eerlijkwerk.engine.run import run_audit
+from eerlijkwerk.engine.run import Pseudonymiser, run_audit
 from eerlijkwerk.report import writer
 
 from .helpers import records, write_table
@@ -192,3 +198,101 @@ def test_csv_safe_changes_text_only():
     pacsv.write_csv(safe, buf)
     lines = buf.getvalue().to_pybytes().decode().splitlines()
     assert lines[1].startswith('-12.50,-3,"\'-12.50"')
+
+
+def test_pseudonym_is_hmac_sha256_of_80_bits():
+    """'w-' + the first 20 hex digits of HMAC-SHA256(key, worker id), for a short key and for a key longer than
+    SHA-256's 64-byte block (RFC 2104 section 2: such a key is hashed first)."""
+    for key in ("k", "x" * 100, "ключ"):
+        p = Pseudonymiser(key)
+        for w in ("W1", W_A, "é"):
+            ref = p(w)
+            assert ref == "w-" + hmac.new(key.encode(), w.encode(), hashlib.sha256).hexdigest()[:20]
+            assert len(ref) - 2 >= 16  # at least 64 bits
+    assert Pseudonymiser("k")("W1") != Pseudonymiser("l")("W1")
+    assert "k3y" not in repr(Pseudonymiser(KEY)) and KEY not in repr(Pseudonymiser(KEY))
+
+
+def test_pseudonyms_of_many_workers_are_distinct():
+    p = Pseudonymiser(KEY)
+    refs = {p(f"W{i:06d}") for i in range(50_000)}
+    assert len(refs) == 50_000
+
+
+def test_two_workers_with_one_pseudonym_are_refused_not_merged(monkeypatch):
+    """A shared reference would merge two workers' back pay in the per-worker table: with the width cut to 8 bits to
+    force a collision, the second worker id is refused with an error naming the pseudonym."""
+    monkeypatch.setattr(Pseudonymiser, "HEX", 2)
+    probe, seen = Pseudonymiser(KEY), {}
+    for i in range(1000):
+        ref = probe._hmac(f"W{i}")
+        if ref in seen:
+            first, second = seen[ref], f"W{i}"
+            break
+        seen[ref] = f"W{i}"
+    p = Pseudonymiser(KEY)
+    assert p(first) == ref
+    with pytest.raises(ValueError, match=f"same pseudonym {ref}"):
+        p(second)
+
+
+def test_key_in_no_sql_text_and_no_output(tmp_path, monkeypatch):
+    """Every statement DuckDB runs in the audit (its query log) and every file written is free of the key; the
+    pseudonyms reach SQL as a table joined by worker id."""
+    real_connect = duckdb.connect
+    cons = []
+
+    def logging_connect(*a, **kw):
+        con = real_connect(*a, **kw)
+        con.execute("CALL enable_logging('QueryLog')").fetchall()
+        cons.append(con)
+        return con
+
+    monkeypatch.setattr(duckdb, "connect", logging_connect)
+    result = run_audit(hostile(tmp_path / "in"), pseudonym_key=KEY)
+    writer.write_report(result, tmp_path / "out", reidentify_to=tmp_path / "private" / "reid.csv")
+    assert result.con in cons
+    log = [m for (m,) in result.con.sql("SELECT message FROM duckdb_logs WHERE type = 'QueryLog'").fetchall()]
+    assert len(log) > 50 and any(Pseudonymiser.TABLE in m for m in log)  # the log holds the audit's statements
+    assert not [m for m in log if KEY in m]
+    for f in [*(tmp_path / "out").iterdir(), tmp_path / "private" / "reid.csv"]:
+        assert KEY.encode() not in f.read_bytes(), f.name
+    assert KEY not in repr(result)
+
+
+def test_reidentify_to_writes_the_table_and_the_report_says_so(tmp_path):
+    """With --reidentify-to FILE the CLI writes worker_ref -> worker_id for every pseudonym in the outputs (CSV,
+    neutralised); report.json and report.html name the file. Without it no such table is written anywhere in the
+    output, and the report says so."""
+    folder = hostile(tmp_path / "in")
+    table = tmp_path / "private" / "pseudonyms.csv"
+    audit(folder, tmp_path / "with", "--reidentify-to", str(table))
+    with open(table, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and set(rows[0]) == {"worker_ref", "worker_id"}
+    back = {r["worker_ref"]: r["worker_id"] for r in rows}
+    assert len(back) == len(rows)
+    assert back[Pseudonymiser(KEY)(W_A)] == W_A
+    assert back[Pseudonymiser(KEY)(W_B)] == "'" + W_B  # neutralised like every CSV
+    findings = pq.read_table(tmp_path / "with" / "findings.parquet").column("worker_ref").to_pylist()
+    evaluations = pq.read_table(tmp_path / "with" / "evaluations.parquet").column("worker_ref").to_pylist()
+    assert {r for r in findings + evaluations if r} <= set(back)  # every pseudonym in the outputs can be reversed
+    report = json.loads((tmp_path / "with" / "report.json").read_text(encoding="utf-8"))
+    assert report["reidentification"] == {"written": True, "file": str(table.resolve()), "workers": len(rows)}
+    html = (tmp_path / "with" / "report.html").read_text(encoding="utf-8")
+    assert f"was written on request to <code>{table.resolve()}</code>" in html
+
+    audit(folder, tmp_path / "without")
+    report = json.loads((tmp_path / "without" / "report.json").read_text(encoding="utf-8"))
+    assert report["reidentification"] == {"written": False, "file": None, "workers": 0}
+    assert "No table pseudonym → worker id was written" in (tmp_path / "without" / "report.html").read_text("utf-8")
+    for f in (tmp_path / "without").iterdir():  # no output file holds a real worker id
+        text = f.read_bytes()
+        assert W_A.encode() not in text and b"@SUM(1)" not in text, f.name
+    assert sorted(p.name for p in (tmp_path / "private").iterdir()) == ["pseudonyms.csv"]
+
+
+def test_reidentify_to_never_overwrites_a_report_file(tmp_path):
+    res = CliRunner().invoke(app, ["audit", str(hostile(tmp_path / "in")), "--out", str(tmp_path / "out"),
+                                   "--reidentify-to", str(tmp_path / "out" / "findings.csv")])
+    assert res.exit_code == 2 and "would overwrite a report file" in res.output

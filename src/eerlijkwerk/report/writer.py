@@ -2,7 +2,11 @@
 machine. Charts are Vega-Altair specs rendered to inline SVG (vl-convert), so the report opens offline.
 
 Files in ``out_dir``: report.html, report.json, findings.parquet, findings.csv, fines.parquet, fines.csv,
-rejects.csv, evaluations.parquet. Worker ids appear only as pseudonyms (``worker_ref``).
+rejects.csv, evaluations.parquet, art23_claims.csv. Worker ids appear only as pseudonyms (``worker_ref``); the table
+pseudonym -> worker id is written only on request, to a file of its own (``reidentify_to``).
+
+Safe to open: report.html escapes every value (Jinja2 autoescaping); every CSV neutralises text cells that a
+spreadsheet would run as a formula (:func:`csv_safe`).
 """
 
 from __future__ import annotations
@@ -74,11 +78,13 @@ def _dumps(v: Any) -> str:
 
 
 def _write_json(path: Path, summary: dict[str, Any], files: dict[str, str],
-                per_worker: Iterable[list[dict[str, Any]]]) -> None:
-    """report.json: {"summary": summary, "files": files} as json.dumps(indent=2) writes it, with summary's per_worker
-    list written from ``per_worker`` (batches of rows, all workers: summary itself holds only the first ones)."""
+                per_worker: Iterable[list[dict[str, Any]]], reidentification: dict[str, Any]) -> None:
+    """report.json: {"summary": summary, "files": files, "reidentification": reidentification} as
+    json.dumps(indent=2) writes it, with summary's per_worker list written from ``per_worker`` (batches of rows, all
+    workers: summary itself holds only the first ones)."""
     mark = "\0per_worker\0"
-    head, tail = _dumps({"summary": {**summary, "per_worker": mark}, "files": files}).split(_encode_str(mark))
+    head, tail = _dumps({"summary": {**summary, "per_worker": mark}, "files": files,
+                         "reidentification": reidentification}).split(_encode_str(mark))
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(head)
         sep = "[\n"
@@ -224,9 +230,13 @@ def _write(reader: pa.RecordBatchReader, parquet: Path, csv: Path, keep: int,
     return head, n
 
 
-def write_report(result: AuditResult, out_dir: Path) -> dict[str, Path]:
+def write_report(result: AuditResult, out_dir: Path, reidentify_to: Path | None = None) -> dict[str, Path]:
     """Write every output file; returns their paths by name. Findings and fines go from DuckDB to the files in
-    batches; the summaries are aggregated in DuckDB; the HTML lists only their first MAX_ROWS_IN_HTML rows."""
+    batches; the summaries are aggregated in DuckDB; the HTML lists only their first MAX_ROWS_IN_HTML rows.
+
+    ``reidentify_to``: only when given, the CSV file (worker_ref, worker_id) of every pseudonym in the outputs, so
+    that back pay can be paid to the right person (personal data: keep it apart from the report). report.html and
+    report.json say whether it was written and where. Raises ValueError when it would overwrite a report file."""
     out_dir.mkdir(parents=True, exist_ok=True)
     con = result.con
     findings_sql = f"SELECT * EXCLUDE (_worker_id) FROM {result.findings_table} ORDER BY finding_id"
@@ -237,6 +247,9 @@ def write_report(result: AuditResult, out_dir: Path) -> dict[str, Path]:
         "fines_parquet": out_dir / "fines.parquet", "fines_csv": out_dir / "fines.csv",
         "rejects_csv": out_dir / "rejects.csv", "evaluations_parquet": out_dir / "evaluations.parquet",
     }
+    outputs = [*paths.values(), *(out_dir / f"{name}.csv" for name in result.extra)]
+    if reidentify_to is not None and Path(reidentify_to).resolve() in {p.resolve() for p in outputs}:
+        raise ValueError(f"--reidentify-to {reidentify_to} would overwrite a report file: give another file")
     findings, findings_total = _write(con.sql(findings_sql).to_arrow_reader(), paths["findings_parquet"],
                                       paths["findings_csv"], MAX_ROWS_IN_HTML)
     fines, fines_total = _write(con.sql(fines_sql).to_arrow_reader(), paths["fines_parquet"], paths["fines_csv"],
@@ -247,11 +260,18 @@ def write_report(result: AuditResult, out_dir: Path) -> dict[str, Path]:
         write_csv(table, paths[f"{name}_csv"])
     if not result.write_evaluations(paths["evaluations_parquet"]):
         paths.pop("evaluations_parquet")
+    # after every output that names a pseudonym has been written: the table covers all of them
+    reident: dict[str, Any] = {"written": False, "file": None, "workers": 0}
+    if reidentify_to is not None:
+        table = result.reidentification()
+        Path(reidentify_to).parent.mkdir(parents=True, exist_ok=True)
+        write_csv(table, Path(reidentify_to))
+        reident = {"written": True, "file": str(Path(reidentify_to).resolve()), "workers": table.num_rows}
 
     with Aggregates(result) as agg:
         # the HTML lists the first MAX_ROWS_IN_HTML workers; report.json all of them, written batch by batch
         summary, workers_total, per_month = agg.summary(MAX_ROWS_IN_HTML), agg.workers_total, agg.per_month()
-        _write_json(paths["json"], summary, {k: v.name for k, v in paths.items()}, agg.per_worker_batches())
+        _write_json(paths["json"], summary, {k: v.name for k, v in paths.items()}, agg.per_worker_batches(), reident)
 
     env = Environment(loader=PackageLoader("eerlijkwerk.report", "templates"), autoescape=True)
     env.filters["eur"] = eur
@@ -263,7 +283,7 @@ def write_report(result: AuditResult, out_dir: Path) -> dict[str, Path]:
         rejects=result.rejects.slice(0, MAX_ROWS_IN_HTML).to_pylist(), rejects_total=result.rejects.num_rows,
         workers=summary["per_worker"], workers_total=workers_total,
         extra={name: t.slice(0, MAX_ROWS_IN_HTML).to_pylist() for name, t in result.extra.items()},
-        extra_titles=EXTRA_TITLES,
+        extra_titles=EXTRA_TITLES, reident=reident,
     )
     paths["html"].write_text(html, encoding="utf-8")
     return paths
