@@ -132,10 +132,10 @@ class Pseudonymiser:
     2104 (the same as ``hmac.new(key, worker_id, "sha256")``). The same worker id and key give the same reference; without
     the key there is no way back.
 
-    80 bits: two distinct workers get the same reference with probability about n² / 2^81 (10^-12 for a million
-    workers); 48 bits (12 hex digits, the former width) give about 1 in 560 at a million workers, and a shared reference
-    merges two workers in the per-worker back-pay table. A collision is nevertheless checked and refused (ValueError),
-    never merged.
+    80 bits: two of n workers share a reference with probability about n² / 2^81 (a million workers: 4 · 10^-13);
+    48 bits (12 hex digits, the former width) give about 1 in 560 at a million workers, and a shared reference merges
+    two workers in the per-worker back-pay table. A collision is nevertheless checked and refused (ValueError), never
+    merged.
 
     Computed once per worker in Python, never per row in SQL: the key never appears in SQL text (DuckDB's query log) or
     in any output. :meth:`cover` keeps DuckDB table TABLE (worker_id, worker_ref) holding every worker id a query gives;
