@@ -117,8 +117,9 @@ def test_report_json_is_json_dumps_and_html_is_bounded(demo, summary, tmp_path, 
     paths = writer.write_report(demo, tmp_path)
     files = {k: v.name for k, v in paths.items()}
     text = paths["json"].read_text(encoding="utf-8")
-    assert text == json.dumps({"summary": summary, "files": files}, default=writer._json_default, indent=2,
-                              ensure_ascii=False)
+    reident = {"written": False, "file": None, "workers": 0}  # no --reidentify-to: no table pseudonym -> worker id
+    assert text == json.dumps({"summary": summary, "files": files, "reidentification": reident},
+                              default=writer._json_default, indent=2, ensure_ascii=False)
     n_workers, n_employers = len(summary["per_worker"]), len(summary["per_employer"])
     assert n_workers > limit and n_employers > limit
     html = paths["html"].read_text(encoding="utf-8")

@@ -109,7 +109,13 @@ def audit(
                                                                        "(column names, delimiter, decimal comma, date format)."),
     pseudonym_key: Optional[str] = typer.Option(None, "--pseudonym-key", envvar="EERLIJKWERK_PSEUDONYM_KEY",
                                                 help="Secret key for worker pseudonyms; the same key gives the same "
-                                                     "pseudonyms across runs. Default: a random key per run."),
+                                                     "pseudonyms across runs. Default: a random key per run. Never "
+                                                     "written to any output, log or SQL text."),
+    reidentify_to: Optional[Path] = typer.Option(None, "--reidentify-to", metavar="FILE",
+                                                 help="Also write the table pseudonym -> worker id (CSV: worker_ref, "
+                                                      "worker_id) to FILE, so that back pay can be paid to the right "
+                                                      "person. Personal data: keep it apart from the report. Without "
+                                                      "this option no such table is written."),
     fail_on_findings: bool = typer.Option(False, "--fail-on-findings", help="Exit with code 1 when there are findings "
                                                                              "(for self-audits in pipelines)."),
 ) -> None:
@@ -134,7 +140,7 @@ def audit(
 
             result = run_audit(records, scenario=sc, mapping=mp, pseudonym_key=pseudonym_key, progress=on_rule)
             progress.update(task, description="writing report")
-            paths = write_report(result, out)
+            paths = write_report(result, out, reidentify_to=reidentify_to)
     except (RecordsError, ScenarioError, ParameterError, ValueError) as exc:
         _fail(str(exc))
         return
@@ -181,7 +187,10 @@ def audit(
         hint = (" (without permits, every worker who needs a work permit is taken to have none)"
                 if "permits" in absent else "")
         err.print(f"[yellow]note:[/] tables not given, treated as empty: {', '.join(absent)}{hint}")
-    console.print(f"report: [bold]{paths['html'].resolve()}[/]")
+    console.print(f"report: [bold]{escape(str(paths['html'].resolve()))}[/]")
+    if reidentify_to is not None:
+        err.print(f"[yellow]note:[/] the table pseudonym -> worker id (personal data) was written to "
+                  f"{escape(str(reidentify_to.resolve()))}; keep it apart from the report")
     if fail_on_findings and s["findings"]:
         raise typer.Exit(1)
 

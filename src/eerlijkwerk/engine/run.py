@@ -52,6 +52,7 @@ class AuditResult:
     extra: dict[str, pa.Table] = field(default_factory=dict)  # statute-specific tables, e.g. art23_claims
     notes: list[str] = field(default_factory=list)  # what could not be evaluated, for the report
     generated_at: str = ""
+    pseudonyms: Pseudonymiser | None = field(default=None, repr=False)  # holds the key: never written out
     _evaluations: pa.Table | None = None
     _evaluation_sql: str | None = None
     _findings: pa.Table | None = None
@@ -89,6 +90,14 @@ class AuditResult:
                                  else pa.table({}))
         return self._evaluations
 
+    def reidentification(self) -> pa.Table:
+        """The table pseudonym -> worker id (worker_ref, worker_id) of every pseudonym in this audit's outputs (the
+        findings, fines, rejects and, once written or read, the evaluations), in reference order. Personal data: it is
+        written only on request (``--reidentify-to``), so that back pay reaches the right person."""
+        if self.pseudonyms is None:
+            return pa.table({"worker_ref": pa.array([], pa.string()), "worker_id": pa.array([], pa.string())})
+        return self.pseudonyms.table()
+
     def write_evaluations(self, path: Path) -> bool:
         """Write the evaluation table straight from DuckDB to Parquet; False when there is none."""
         if not self.evaluation_sql:
@@ -119,20 +128,79 @@ def active_rules(scenario: Scenario | None) -> list[Rule]:
 
 
 class Pseudonymiser:
-    """Keyed, stable pseudonyms: 'w-' + the first 12 hex digits of SHA-256(key ':' worker id). The same worker id and
-    key give the same reference in Python and in SQL; without the key there is no way back."""
+    """Keyed, stable pseudonyms: 'w-' + the first HEX (20) hex digits (80 bits) of HMAC-SHA256(key, worker id), RFC
+    2104 (the same as ``hmac.new(key, worker_id, "sha256")``). The same worker id and key give the same reference; without
+    the key there is no way back.
+
+    80 bits: two of n workers share a reference with probability about n² / 2^81 (a million workers: 4 · 10^-13);
+    48 bits (12 hex digits, the former width) give about 1 in 560 at a million workers, and a shared reference merges
+    two workers in the per-worker back-pay table. A collision is nevertheless checked and refused (ValueError), never
+    merged.
+
+    Computed once per worker in Python, never per row in SQL: the key never appears in SQL text (DuckDB's query log) or
+    in any output. :meth:`cover` keeps DuckDB table TABLE (worker_id, worker_ref) holding every worker id a query gives;
+    SQL joins it by worker id. :attr:`issued` is every pseudonym given out (for ``--reidentify-to``)."""
+
+    HEX = 20
+    TABLE = "audit_pseudonyms"
 
     def __init__(self, key: str | None):
-        self.key = key or secrets.token_hex(16)
+        raw = (key or secrets.token_hex(16)).encode("utf-8")
+        if len(raw) > 64:  # RFC 2104: a key longer than the block is hashed first
+            raw = hashlib.sha256(raw).digest()
+        raw = raw.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in raw))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in raw))
+        self.issued: dict[str, str] = {}  # worker id -> reference
+        self._owner: dict[str, str] = {}  # reference -> worker id
+        self._table = False
+
+    def __repr__(self) -> str:
+        return f"Pseudonymiser(<key hidden>, {len(self.issued)} pseudonyms)"
+
+    def _hmac(self, worker_id: str) -> str:
+        inner = self._inner.copy()
+        inner.update(worker_id.encode("utf-8"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return "w-" + outer.hexdigest()[:self.HEX]
 
     def __call__(self, worker_id: str | None) -> str | None:
         if worker_id is None:
             return None
-        return "w-" + hashlib.sha256(f"{self.key}:{worker_id}".encode()).hexdigest()[:12]
+        ref = self.issued.get(worker_id)
+        if ref is None:
+            ref = self._hmac(worker_id)
+            other = self._owner.setdefault(ref, worker_id)
+            if other != worker_id:
+                raise ValueError(f"two worker ids give the same pseudonym {ref}: the audit refuses to merge them; "
+                                 f"run it again with another --pseudonym-key")
+            self.issued[worker_id] = ref
+        return ref
 
-    def sql(self, column: str) -> str:
-        key = self.key.replace("'", "''")
-        return f"('w-' || left(sha256('{key}:' || {column}), 12))"
+    def cover(self, con: Any, ids_sql: str) -> None:
+        """Make DuckDB table TABLE (worker_id VARCHAR, worker_ref VARCHAR) hold a row for every non-null worker id
+        that query ``ids_sql`` (one column) gives. The query names no key; the pseudonyms are computed here."""
+        if not self._table:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {self.TABLE} (worker_id VARCHAR PRIMARY KEY, worker_ref VARCHAR)")
+            self._table = True
+        new = con.sql(f"SELECT DISTINCT CAST(q.id AS VARCHAR) AS worker_id FROM ({ids_sql}) q(id) WHERE q.id IS NOT NULL "
+                      f"EXCEPT SELECT worker_id FROM {self.TABLE}").to_arrow_table().column(0).to_pylist()
+        if not new:
+            return
+        refs = [self(w) for w in new]
+        name = self.TABLE + "_new"
+        con.register(name, pa.table({"worker_id": pa.array(new, pa.string()), "worker_ref": pa.array(refs, pa.string())}))
+        try:
+            con.execute(f"INSERT INTO {self.TABLE} SELECT worker_id, worker_ref FROM {name}")
+        finally:
+            con.unregister(name)
+
+    def table(self) -> pa.Table:
+        """Every pseudonym given out and its worker id (worker_ref, worker_id), in reference order."""
+        pairs = sorted((r, w) for w, r in self.issued.items())
+        return pa.table({"worker_ref": pa.array([r for r, _ in pairs], pa.string()),
+                         "worker_id": pa.array([w for _, w in pairs], pa.string())})
 
     def column(self, col: pa.ChunkedArray) -> pa.Array:
         uniq = pc.unique(col).to_pylist()
@@ -218,12 +286,13 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     # is its row number: the view below writes it as finding_id. A rule's legal metadata is not repeated on each of
     # its findings: the view joins it from audit_rules (one row per rule).
     order = "rule_id, employer_id, worker_id, period_start, payslip_id, evidence"
-    select = (f"SELECT rule_id, employer_id, {pseudo.sql('worker_id')} AS worker_ref, {', '.join(keep)}, "
-              f"worker_id AS _worker_id FROM ({ctx.sql(union)})")
+    select = f"SELECT rule_id, employer_id, {', '.join(keep)}, worker_id AS _worker_id FROM ({ctx.sql(union)})"
     try:
         number = _write_findings(con, select, order)
     except duckdb.OutOfMemoryException:
         number = _write_findings(con, select, order, in_order=False)
+    # the pseudonyms: computed once per worker with findings (Python HMAC), joined by worker id; no key in any SQL
+    pseudo.cover(con, "SELECT _worker_id FROM audit_findings_base")
     # every id of an audit has the same width (7 digits, more for 10 million findings or more), so that ids sort
     # as their numbers do
     width = max(7, len(str(con.sql("SELECT count(*) FROM audit_findings_base").fetchall()[0][0])))
@@ -236,8 +305,9 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     con.unregister("audit_rules_arrow")
     con.execute(f"CREATE OR REPLACE TEMP VIEW audit_findings AS SELECT 'F' || lpad(CAST({number} AS VARCHAR), {width}, "
                 f"'0') AS finding_id, f.rule_id, f.employer_id, "
-                f"f.worker_ref, {', '.join('f.' + c for c in keep)}, r.statute, r.article, r.citation, r.url, "
-                f"r.status, r.title, f._worker_id FROM audit_findings_base f JOIN audit_rules r USING (rule_id)")
+                f"p.worker_ref, {', '.join('f.' + c for c in keep)}, r.statute, r.article, r.citation, r.url, "
+                f"r.status, r.title, f._worker_id FROM audit_findings_base f JOIN audit_rules r USING (rule_id) "
+                f"LEFT JOIN {pseudo.TABLE} p ON p.worker_id = f._worker_id")
     # the explanation (each rule's arithmetic in words) is rendered from the finding's own columns when the findings
     # are read: a view, so that an audit with a million findings does not format a million texts it may never show
     f = ctx.backend.table("audit_findings")
@@ -266,7 +336,7 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
         evaluation_counts=evaluation_counts, rejects=_private_rejects(records.rejects(), pseudo),
         loads={k: vars(v) for k, v in records.loads.items()}, rules=rules, scenario=scenario, params=params,
         timings=timings, source=str(records_path), generated_at=dt.datetime.now().isoformat(timespec="seconds"),
-        extra=extra, notes=notes,
+        extra=extra, notes=notes, pseudonyms=pseudo,
     )
 
 
@@ -403,9 +473,12 @@ def _evaluations(ctx: AuditContext, pseudo: Pseudonymiser) -> tuple[Callable[[],
                      "hours_basis", "evaluable", "not_evaluated_reason", "shortfall", "housing_cap",
                      "holiday_allowance_due", "holiday_allowance", "confidence", "rate_detail",
                      minimum_wage_due=t.due, gross_wage=t.gross, unlawful_deductions=t.unlawful_deductions)
-        return (f"SELECT payslip_id, employer_id, {pseudo.sql('worker_id')} AS worker_ref, period_start, period_end, "
-                f"hours_worked, hours_basis, evaluable, not_evaluated_reason, minimum_wage_due, gross_wage, "
-                f"unlawful_deductions, shortfall, housing_cap, holiday_allowance_due, holiday_allowance, confidence, "
-                f"rate_detail FROM ({ctx.sql(t)}) ORDER BY _row")
+        # every payslip's worker gets a pseudonym now (only when the evaluation table is wanted)
+        pseudo.cover(ctx.records.con, ctx.sql(ctx.table("payslips").select("worker_id")))
+        return (f"SELECT e.payslip_id, e.employer_id, p.worker_ref, e.period_start, e.period_end, "
+                f"e.hours_worked, e.hours_basis, e.evaluable, e.not_evaluated_reason, e.minimum_wage_due, e.gross_wage, "
+                f"e.unlawful_deductions, e.shortfall, e.housing_cap, e.holiday_allowance_due, e.holiday_allowance, "
+                f"e.confidence, e.rate_detail FROM ({ctx.sql(t)}) e LEFT JOIN {pseudo.TABLE} p "
+                f"ON p.worker_id = e.worker_id ORDER BY e._row")
 
     return query, wml_counts(ctx)

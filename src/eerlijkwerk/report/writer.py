@@ -2,7 +2,11 @@
 machine. Charts are Vega-Altair specs rendered to inline SVG (vl-convert), so the report opens offline.
 
 Files in ``out_dir``: report.html, report.json, findings.parquet, findings.csv, fines.parquet, fines.csv,
-rejects.csv, evaluations.parquet. Worker ids appear only as pseudonyms (``worker_ref``).
+rejects.csv, evaluations.parquet, art23_claims.csv. Worker ids appear only as pseudonyms (``worker_ref``); the table
+pseudonym -> worker id is written only on request, to a file of its own (``reidentify_to``).
+
+Safe to open: report.html escapes every value (Jinja2 autoescaping); every CSV neutralises text cells that a
+spreadsheet would run as a formula (:func:`csv_safe`).
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from typing import Any, Iterable
 
 import altair as alt
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from eerlijkwerk.engine.run import FINE_SCHEMA, AuditResult
 from eerlijkwerk.report.summary import Aggregates
@@ -73,11 +78,13 @@ def _dumps(v: Any) -> str:
 
 
 def _write_json(path: Path, summary: dict[str, Any], files: dict[str, str],
-                per_worker: Iterable[list[dict[str, Any]]]) -> None:
-    """report.json: {"summary": summary, "files": files} as json.dumps(indent=2) writes it, with summary's per_worker
-    list written from ``per_worker`` (batches of rows, all workers: summary itself holds only the first ones)."""
+                per_worker: Iterable[list[dict[str, Any]]], reidentification: dict[str, Any]) -> None:
+    """report.json: {"summary": summary, "files": files, "reidentification": reidentification} as
+    json.dumps(indent=2) writes it, with summary's per_worker list written from ``per_worker`` (batches of rows, all
+    workers: summary itself holds only the first ones)."""
     mark = "\0per_worker\0"
-    head, tail = _dumps({"summary": {**summary, "per_worker": mark}, "files": files}).split(_encode_str(mark))
+    head, tail = _dumps({"summary": {**summary, "per_worker": mark}, "files": files,
+                         "reidentification": reidentification}).split(_encode_str(mark))
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(head)
         sep = "[\n"
@@ -96,9 +103,37 @@ def eur(v: Any) -> str:
 
 
 def _svg(chart: alt.Chart) -> str:
+    """The chart as SVG, to be embedded in report.html as it is (the one part of the report not escaped by the
+    template). Its labels come from the input (employer ids): vl-convert writes them as XML-escaped text; the SVG is
+    checked to hold no script, no foreign HTML and no event-handler attribute before it is used. Raises
+    RuntimeError otherwise (a bug, never a report with active content)."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(chart.to_dict())
+    return _inert_svg(vlc.vegalite_to_svg(chart.to_dict()))
+
+
+_ACTIVE_SVG_TAGS = {"script", "foreignobject", "iframe", "object", "embed", "handler", "listener"}
+
+
+def _inert_svg(svg: str) -> str:
+    """``svg`` unchanged when it is well-formed XML without active content (script-like elements, ``on*`` event
+    attributes, ``javascript:`` links); RuntimeError otherwise. Text and labels are not judged: they are text."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(svg)
+    except ET.ParseError as exc:
+        raise RuntimeError(f"chart SVG is not well-formed XML: {exc}") from exc
+    for el in root.iter():
+        tag = el.tag.rsplit("}", 1)[-1].lower()
+        if tag in _ACTIVE_SVG_TAGS:
+            raise RuntimeError(f"chart SVG holds a <{tag}> element")
+        for name, value in el.attrib.items():
+            name = name.rsplit("}", 1)[-1].lower()
+            link = name in ("href", "src") and "javascript:" in "".join(value.split()).lower()
+            if name.startswith("on") or link:
+                raise RuntimeError(f"chart SVG holds active attribute {name}={value!r}")
+    return svg
 
 
 def _bar(v: Decimal) -> float:
@@ -132,29 +167,76 @@ def _charts(summary: dict[str, Any], per_month: list[dict[str, Any]]) -> dict[st
     return charts
 
 
+#: a cell whose text begins with one of these is read as a formula by spreadsheet programs (OWASP, CSV Injection)
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def csv_safe(batch: pa.RecordBatch | pa.Table) -> pa.RecordBatch | pa.Table:
+    """``batch`` with every text cell that begins with = + - @ tab or carriage return prefixed with a single quote
+    ("'=1+1"), so that a spreadsheet shows it as text instead of running it as a formula (OWASP, CSV Injection:
+    https://owasp.org/www-community/attacks/CSV_Injection). Only text (string) columns change: numbers, dates and
+    booleans are written by type, so a negative amount (-12.50 in a DECIMAL column) stays the number -12.50. A
+    negative amount that is *text* (a rejected input value) is shown as '-12.50. Parquet and JSON keep every value
+    exactly; only the CSV files are neutralised."""
+    cols = []
+    for field, col in zip(batch.schema, batch.columns):
+        if pa.types.is_dictionary(field.type) and pa.types.is_string(field.type.value_type):
+            col = col.cast(pa.string())
+            field = field.with_type(pa.string())
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            hit = pc.fill_null(pc.match_substring_regex(col, FORMULA_START), False)
+            if pc.any(hit).as_py():
+                col = pc.if_else(hit, pc.binary_join_element_wise(pa.scalar("'", field.type), col, ""), col)
+        cols.append(col)
+    schema = pa.schema([f.with_type(c.type) for f, c in zip(batch.schema, cols)], metadata=batch.schema.metadata)
+    if isinstance(batch, pa.Table):
+        return pa.Table.from_arrays(cols, schema=schema)
+    return pa.RecordBatch.from_arrays(cols, schema=schema)
+
+
+def write_csv(table: pa.Table, path: Path) -> None:
+    """``table`` as CSV, its text cells neutralised (:func:`csv_safe`)."""
+    pacsv.write_csv(csv_safe(table), path)
+
+
 def _write(reader: pa.RecordBatchReader, parquet: Path, csv: Path, keep: int,
            schema: pa.Schema | None = None) -> tuple[list[dict[str, Any]], int]:
     """Write a query's rows to Parquet and CSV batch by batch (a million findings are never all in memory); returns
-    the first ``keep`` rows (for the HTML) and the number of rows written."""
+    the first ``keep`` rows (for the HTML) and the number of rows written. The CSV's text cells are neutralised
+    (:func:`csv_safe`); the Parquet file keeps them exactly."""
     cast = schema is not None
     schema = schema or reader.schema
     head: list[dict[str, Any]] = []
     n = 0
-    with pq.ParquetWriter(parquet, schema) as pw, pacsv.CSVWriter(csv, schema) as cw:
-        for batch in reader:
-            if cast:
-                batch = batch.cast(schema)
-            pw.write_batch(batch)
-            cw.write_batch(batch)
-            if len(head) < keep:
-                head.extend(batch.slice(0, keep - len(head)).to_pylist())
-            n += batch.num_rows
+    cw = None
+    with pq.ParquetWriter(parquet, schema) as pw:
+        try:
+            for batch in reader:
+                if cast:
+                    batch = batch.cast(schema)
+                pw.write_batch(batch)
+                safe = csv_safe(batch)
+                if cw is None:
+                    cw = pacsv.CSVWriter(csv, safe.schema)
+                cw.write_batch(safe)
+                if len(head) < keep:
+                    head.extend(batch.slice(0, keep - len(head)).to_pylist())
+                n += batch.num_rows
+            if cw is None:  # no rows: the header only
+                cw = pacsv.CSVWriter(csv, csv_safe(schema.empty_table()).schema)
+        finally:
+            if cw is not None:
+                cw.close()
     return head, n
 
 
-def write_report(result: AuditResult, out_dir: Path) -> dict[str, Path]:
+def write_report(result: AuditResult, out_dir: Path, reidentify_to: Path | None = None) -> dict[str, Path]:
     """Write every output file; returns their paths by name. Findings and fines go from DuckDB to the files in
-    batches; the summaries are aggregated in DuckDB; the HTML lists only their first MAX_ROWS_IN_HTML rows."""
+    batches; the summaries are aggregated in DuckDB; the HTML lists only their first MAX_ROWS_IN_HTML rows.
+
+    ``reidentify_to``: only when given, the CSV file (worker_ref, worker_id) of every pseudonym in the outputs, so
+    that back pay can be paid to the right person (personal data: keep it apart from the report). report.html and
+    report.json say whether it was written and where. Raises ValueError when it would overwrite a report file."""
     out_dir.mkdir(parents=True, exist_ok=True)
     con = result.con
     findings_sql = f"SELECT * EXCLUDE (_worker_id) FROM {result.findings_table} ORDER BY finding_id"
@@ -165,23 +247,33 @@ def write_report(result: AuditResult, out_dir: Path) -> dict[str, Path]:
         "fines_parquet": out_dir / "fines.parquet", "fines_csv": out_dir / "fines.csv",
         "rejects_csv": out_dir / "rejects.csv", "evaluations_parquet": out_dir / "evaluations.parquet",
     }
+    outputs = [*paths.values(), *(out_dir / f"{name}.csv" for name in result.extra)]
+    if reidentify_to is not None and Path(reidentify_to).resolve() in {p.resolve() for p in outputs}:
+        raise ValueError(f"--reidentify-to {reidentify_to} would overwrite a report file: give another file")
     findings, findings_total = _write(con.sql(findings_sql).to_arrow_reader(), paths["findings_parquet"],
                                       paths["findings_csv"], MAX_ROWS_IN_HTML)
     fines, fines_total = _write(con.sql(fines_sql).to_arrow_reader(), paths["fines_parquet"], paths["fines_csv"],
                                 MAX_ROWS_IN_HTML, FINE_SCHEMA)
-    pacsv.write_csv(result.rejects, paths["rejects_csv"])
+    write_csv(result.rejects, paths["rejects_csv"])
     for name, table in result.extra.items():
         paths[f"{name}_csv"] = out_dir / f"{name}.csv"
-        pacsv.write_csv(table, paths[f"{name}_csv"])
+        write_csv(table, paths[f"{name}_csv"])
     if not result.write_evaluations(paths["evaluations_parquet"]):
         paths.pop("evaluations_parquet")
+    # after every output that names a pseudonym has been written: the table covers all of them
+    reident: dict[str, Any] = {"written": False, "file": None, "workers": 0}
+    if reidentify_to is not None:
+        table = result.reidentification()
+        Path(reidentify_to).parent.mkdir(parents=True, exist_ok=True)
+        write_csv(table, Path(reidentify_to))
+        reident = {"written": True, "file": str(Path(reidentify_to).resolve()), "workers": table.num_rows}
 
     with Aggregates(result) as agg:
         # the HTML lists the first MAX_ROWS_IN_HTML workers; report.json all of them, written batch by batch
         summary, workers_total, per_month = agg.summary(MAX_ROWS_IN_HTML), agg.workers_total, agg.per_month()
-        _write_json(paths["json"], summary, {k: v.name for k, v in paths.items()}, agg.per_worker_batches())
+        _write_json(paths["json"], summary, {k: v.name for k, v in paths.items()}, agg.per_worker_batches(), reident)
 
-    env = Environment(loader=PackageLoader("eerlijkwerk.report", "templates"), autoescape=select_autoescape())
+    env = Environment(loader=PackageLoader("eerlijkwerk.report", "templates"), autoescape=True)
     env.filters["eur"] = eur
     env.filters["fromjson"] = json.loads
     tpl = env.get_template("report.html.j2")
@@ -191,7 +283,7 @@ def write_report(result: AuditResult, out_dir: Path) -> dict[str, Path]:
         rejects=result.rejects.slice(0, MAX_ROWS_IN_HTML).to_pylist(), rejects_total=result.rejects.num_rows,
         workers=summary["per_worker"], workers_total=workers_total,
         extra={name: t.slice(0, MAX_ROWS_IN_HTML).to_pylist() for name, t in result.extra.items()},
-        extra_titles=EXTRA_TITLES,
+        extra_titles=EXTRA_TITLES, reident=reident,
     )
     paths["html"].write_text(html, encoding="utf-8")
     return paths
