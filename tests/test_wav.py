@@ -343,3 +343,12 @@ def test_without_shifts_pay_periods_decide_pro_rata_presumed(tmp_path):
     r = audit(tmp_path / "b", "UA", [permit(valid_to="2025-03-02")])
     [f] = no_permit_findings(r)
     assert (f["presumption"], f["period_start"], f["hours"]) == (False, dt.date(2025, 3, 3), Decimal("40.00"))
+
+
+def test_overlapping_shift_records_count_each_hour_once(tmp_path):
+    """Two records of the same night shift (an input error the Atw rules reject) still prove the work, but each hour
+    once: 6 hours without a permit on 1 July, not 12; the second record lies inside the first and adds nothing."""
+    shifts = [night_shift(), night_shift("2025-06-30 23:00", "2025-07-01 06:00", shift_id="S2")]
+    r = audit(tmp_path, "UA", [permit(valid_to="2025-06-30")], shifts=shifts, slips=[JUNE_SLIP])
+    [f] = no_permit_findings(r)
+    assert (f["hours"], f["presumption"], f["evidence"]) == (Decimal("6.00"), False, "shifts row 2")

@@ -83,7 +83,11 @@ def _shift_pieces_sql() -> str:
     an hour), ``brk_s`` the record's break and ``work_s`` its worked time (end − start − break), in seconds. The same
     instants, wall-clock seconds and offset rule as the Atw rules (law/atw/norms.py: instant_s, wall_s,
     wall_to_instant): the instant of a local midnight is wall − offset where the offset is the same at the start and
-    end of the record, else the time-zone database decides."""
+    end of the record, else the time-zone database decides.
+
+    Overlapping records of one worker at one employer are an input error (rejected for the Atw, docs/atw.md) but
+    still records of work: for the Wav each instant counts once, so a record starts here at the latest end of the
+    records before it (``s_eff``); a record wholly inside another adds nothing."""
     midnight = wall_to_instant(f"(d + o) * {DAY}", "off", "ch")
     next_midnight = wall_to_instant(f"(d + o + 1) * {DAY}", "off", "ch")
     return f"""
@@ -92,14 +96,18 @@ WITH r AS (
            {instant_s('start_at')} AS s, {instant_s('end_at')} AS e,
            {wall_s('start_at_local')} AS ws, {wall_s('end_at_local')} AS we
     FROM shifts),
+r1 AS (
+    SELECT *, greatest(s, coalesce(max(e) OVER (PARTITION BY worker_id, employer_id ORDER BY s, row_n
+                                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), s)) AS s_eff
+    FROM r),
 r2 AS (
     SELECT *, ws - s AS off, (ws - s) <> (we - e) AS ch, {fdiv('ws', DAY)} AS d, {fdiv('we - 1', DAY)} AS d_last
-    FROM r),
+    FROM r1 WHERE s_eff < e),
 p AS (
     SELECT *, unnest(range(0, d_last - d + 1)) AS o FROM r2),
 q AS (
-    SELECT worker_id, employer_id, row_n, brk_s, e - s - brk_s AS work_s, {day_to_date('d + o')} AS day,
-           least(e, {next_midnight}) - greatest(s, {midnight}) AS piece_s
+    SELECT worker_id, employer_id, row_n, brk_s, e - s_eff - brk_s AS work_s, {day_to_date('d + o')} AS day,
+           least(e, {next_midnight}) - greatest(s_eff, {midnight}) AS piece_s
     FROM p)
 SELECT worker_id, employer_id, day, 'shifts row ' || CAST(row_n AS VARCHAR) AS span, piece_s, brk_s, work_s
 FROM q WHERE piece_s > 0"""
