@@ -3,8 +3,10 @@
 ``wav.no_permit`` (art. 2 lid 1): a foreign national from outside the EU/EEA/Switzerland works on a day without a
 valid work permit (TWV or GVVA) for an employer in the chain and without an exemption. Shapes:
 
-- ``wav.work_days``: one row per worker × employer of record × day worked, from payslips (every day of a period with
-  hours > 0) and shifts (the local day the shift starts), with the evidence row;
+- ``wav.work_days``: one row per worker × employer of record × day worked, with the evidence row: from shift
+  records, one piece per local day (Europe/Amsterdam) the record touches, with its seconds on that day; from payslips,
+  every day of a period with hours > 0, only for periods in which the worker has no shift record at the payslip's
+  employer or at its hirer / main contractor (where shifts exist, they decide);
 - ``wav.party_days``: each work day once per employer in the chain: the employer of record, and for a placement
   covering the day the lender/subcontractor and the hirer/main contractor (art. 1 lid 1 onder b: whoever lets the
   work be done is an employer, case A4);
@@ -12,8 +14,12 @@ valid work permit (TWV or GVVA) for an employer in the chain and without an exem
   toegestaan") or bound to one of that day's employers in the chain (TWV, GVVA, kennismigrant, EU Blue Card), or the
   worker is a posted third-country national whose posting was notified and meets art. 4.6 BuWav.
 
-Days from a payslip period prove work on those days only if the whole period is uncovered; a period that is partly
-covered gives a finding marked as a presumption (the records do not show on which days the work was done).
+A permit's valid_to is inclusive through 23:59:59 of that day, local time: coverage is decided per local day, so a
+shift from 30 June 22:00 to 1 July 06:00 under a permit ending 30 June is 6 hours of work without a permit. A shift
+record proves the work of its uncovered part, less its break (breaks are not timed: a lower bound); days from a
+payslip period prove work on those days only if the whole period is uncovered; a period that is partly covered
+gives a finding marked as a presumption (the records do not show on which days the work was done), its hours pro
+rata. The finding's ``hours`` are the hours of work without a permit (docs/rules.md, Wav).
 Source: art. 1, 2, 3, 4 Wav; art. 4.6 Besluit uitvoering Wav 2022; https://wetten.overheid.nl/BWBR0007149
 """
 
