@@ -83,7 +83,7 @@ def _needs_check(ctx: AuditContext, t: ir.Table, day: ir.DateValue) -> ir.Table:
     return t.semi_join(w, [t.worker_id == w.n_worker, w.n_since.isnull() | (day < w.n_since)])
 
 
-def _shift_pieces_sql() -> str:
+def _shift_pieces_sql(shifts: str) -> str:
     """Every shift record cut at local midnight (Europe/Amsterdam): one row per record and local day it touches, with
     ``piece_s`` the seconds of the record on that day (instants, so a daylight-saving change neither adds nor removes
     an hour), ``brk_s`` the record's break and ``work_s`` its worked time (end − start − break), in seconds. The same
@@ -101,7 +101,7 @@ WITH r AS (
     SELECT worker_id, employer_id, CAST(_row AS BIGINT) AS row_n, CAST(break_minutes AS BIGINT) * 60 AS brk_s,
            {instant_s('start_at')} AS s, {instant_s('end_at')} AS e,
            {wall_s('start_at_local')} AS ws, {wall_s('end_at_local')} AS we
-    FROM shifts),
+    FROM ({shifts})),
 r1 AS (
     SELECT *, greatest(s, coalesce(max(e) OVER (PARTITION BY worker_id, employer_id ORDER BY s, row_n
                                                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), s)) AS s_eff
@@ -121,8 +121,10 @@ FROM q WHERE piece_s > 0"""
 
 def shift_pieces(ctx: AuditContext, name: str) -> None:
     """Materialise :func:`_shift_pieces_sql` as the temp table ``name`` (columns: worker_id, employer_id, day, span,
-    piece_s, brk_s, work_s)."""
-    ctx.records.con.execute(f'CREATE TEMP TABLE "{name}" AS {_shift_pieces_sql()}')
+    piece_s, brk_s, work_s), for the shift records of workers who may need a permit on the record's start day."""
+    s = ctx.table("shifts")
+    s = _needs_check(ctx, s, s.start_at_local.date())
+    ctx.records.con.execute(f'CREATE TEMP TABLE "{name}" AS {_shift_pieces_sql(ctx.sql(s))}')
 
 
 def _pay_periods_without_shifts(ctx: AuditContext, p: ir.Table, pieces: ir.Table) -> ir.Table:
@@ -158,7 +160,7 @@ def work_days(ctx: AuditContext) -> ir.Table:
                        work_s=null_s)
     spans_p = spans_p.mutate(off=ibis.range(0, spans_p.n).unnest())
     days_p = spans_p.mutate(day=spans_p.d_from + spans_p.off.as_interval("D")).drop("off", "d_from")
-    s = _needs_check(ctx, pieces, pieces.day)
+    s = pieces
     days_s = s.select(worker_id=s.worker_id, employer_id=s.employer_id, n=ibis.literal(1, type="int64"), span=s.span,
                       from_shift=ibis.literal(True), hours_worked=ibis.null("decimal(10, 2)"),
                       piece_s=s.piece_s.cast("int64"), brk_s=s.brk_s.cast("int64"), work_s=s.work_s.cast("int64"),
