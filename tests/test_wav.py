@@ -107,7 +107,7 @@ def test_partly_covered_pay_period_is_a_presumption(tmp_path):
     """The permit ends mid-week: the payslip does not show on which days the work was done."""
     r = audit(tmp_path, "UA", [permit(valid_to="2025-03-05")])
     [f] = [f for f in r.findings.to_pylist() if f["rule_id"] == "wav.no_permit"]
-    assert f["presumption"] and f["period_start"] == dt.date(2025, 3, 6) and f["hours"] == 4
+    assert f["presumption"] and f["period_start"] == dt.date(2025, 3, 6) and f["hours"] == Decimal("22.86")
 
 
 def test_hirer_and_main_contractor_are_employers_too(tmp_path):
@@ -237,3 +237,118 @@ def test_properties(tmp_path_factory, cases):
                          salary_category="age_30_plus", valid_from=start.isoformat(), valid_to=end.isoformat()))
     r = audit(folder, "IN", pm, slips=slips, workers=workers)
     assert not r.findings.num_rows, (cases, r.findings.to_pylist())
+
+
+# ---- work permits by the hour (issue 10, item 4) ---------------------------------------------------------------------
+# Art. 2 lid 1 Wav (https://wetten.overheid.nl/BWBR0007149): an employer may not let a foreign national work in the
+# Netherlands without a work permit (TWV/GVVA). Where shift records exist, coverage is decided per hour worked: a
+# permit's valid_to is inclusive through 23:59:59 of that day, Europe/Amsterdam (docs/rules.md, Wav).
+
+def night_shift(start="2025-06-30 22:00", end="2025-07-01 06:00", shift_id="S1", **kw):
+    return {"shift_id": shift_id, "worker_id": "W1", "employer_id": "90000001", "start_at": start, "end_at": end,
+            **kw}
+
+
+JUNE_SLIP = {**SLIP, "period_start": "2025-06-30", "period_end": "2025-07-06", "hours_worked": "8",
+             "gross_wage": "120"}
+
+
+def no_permit_findings(result):
+    return [f for f in result.findings.to_pylist() if f["rule_id"] == "wav.no_permit"]
+
+
+def test_night_shift_past_the_permit_end_is_six_established_hours(tmp_path):
+    """Art. 2 lid 1 Wav: a shift from 30 June 22:00 to 1 July 06:00 under a TWV ending 30 June is 6 hours of work
+    without a permit (00:00-06:00 on 1 July), proven by the shift: an established finding, with the shift as
+    evidence, and the fine per illegally employed foreign national follows from it (norm EUR 6,000 for a legal person,
+    policy from 2025-02-01, Stcrt. 2025, 3117; violation date 1 July). Before: no finding (the shift counted only on
+    its start day, 30 June, which the permit covers)."""
+    r = audit(tmp_path, "UA", [permit(valid_to="2025-06-30")], shifts=[night_shift()], slips=[JUNE_SLIP])
+    [f] = no_permit_findings(r)
+    assert (f["hours"], f["presumption"], f["period_start"], f["period_end"]) == (
+        Decimal("6.00"), False, dt.date(2025, 7, 1), dt.date(2025, 7, 1))
+    assert f["evidence"] == "shifts row 2" and "6.00 hour(s)" in f["explanation"]
+    [fine] = [x for x in r.fines.to_pylist() if x["rule_id"] == "wav.no_permit"]
+    assert (fine["amount"], fine["violation_date"]) == (Decimal("6000.00"), dt.date(2025, 7, 1))
+    assert "6.00 hour(s) of work without a permit" in json.loads(fine["steps"])[0]["note"]
+
+
+def test_night_shift_with_an_offset_is_the_same_local_time(tmp_path):
+    """The same shift with explicit UTC offsets (summer time, +02:00): 6 h on 1 July, local time."""
+    shift = night_shift("2025-06-30T22:00:00+02:00", "2025-07-01T06:00:00+02:00")
+    r = audit(tmp_path, "UA", [permit(valid_to="2025-06-30")], shifts=[shift], slips=[JUNE_SLIP])
+    [f] = no_permit_findings(r)
+    assert (f["hours"], f["presumption"]) == (Decimal("6.00"), False)
+
+
+def test_night_shift_inside_the_permit_is_lawful(tmp_path):
+    """Lawful twin: the same shift under a TWV valid through 1 July: every hour is covered, no finding."""
+    r = audit(tmp_path, "UA", [permit(valid_to="2025-07-01")], shifts=[night_shift()], slips=[JUNE_SLIP])
+    assert no_permit_findings(r) == []
+
+
+def test_break_is_taken_to_fall_in_the_uncovered_hours(tmp_path):
+    """Breaks are not timed in the records: the proven hours without a permit are the uncovered part less the whole
+    break (a lower bound): 6 h − 0.5 h = 5.5 h. A break as long as the uncovered part leaves no proof, only a
+    presumption (the 2 h of work may all have been done on 30 June)."""
+    r = audit(tmp_path / "a", "UA", [permit(valid_to="2025-06-30")], shifts=[night_shift(break_minutes="30")],
+              slips=[JUNE_SLIP])
+    [f] = no_permit_findings(r)
+    assert (f["hours"], f["presumption"]) == (Decimal("5.50"), False)
+    r = audit(tmp_path / "b", "UA", [permit(valid_to="2025-06-30")], shifts=[night_shift(break_minutes="360")],
+              slips=[JUNE_SLIP])
+    [f] = no_permit_findings(r)
+    assert (f["hours"], f["presumption"]) == (Decimal("2.00"), True)
+
+
+def test_shift_starting_before_the_permit_starts(tmp_path):
+    """Art. 2 lid 1 Wav: a TWV valid from 1 July does not cover the 2 hours of the night shift on 30 June
+    (22:00-24:00): 2 established hours; the hours from 00:00 on 1 July are covered."""
+    r = audit(tmp_path, "UA", [permit(valid_from="2025-07-01")], shifts=[night_shift()], slips=[JUNE_SLIP])
+    [f] = no_permit_findings(r)
+    assert (f["hours"], f["presumption"], f["period_start"], f["period_end"]) == (
+        Decimal("2.00"), False, dt.date(2025, 6, 30), dt.date(2025, 6, 30))
+
+
+def test_shift_across_the_daylight_saving_change(tmp_path):
+    """Worked time counts real hours: 25 Oct 2025 22:00 to 26 Oct 06:00 local is 9 hours (the clock goes back at
+    03:00); with a TWV ending 25 October, 26 October 00:00-06:00 is 7 hours without a permit."""
+    shift = night_shift("2025-10-25T22:00:00+02:00", "2025-10-26T06:00:00+01:00")
+    slip = {**SLIP, "period_start": "2025-10-20", "period_end": "2025-10-26", "hours_worked": "9",
+            "gross_wage": "140"}
+    r = audit(tmp_path, "UA", [permit(valid_to="2025-10-25")], shifts=[shift], slips=[slip])
+    [f] = no_permit_findings(r)
+    assert (f["hours"], f["presumption"]) == (Decimal("7.00"), False)
+
+
+def test_shifts_decide_the_pay_period_they_fall_in(tmp_path):
+    """Where shifts exist for the worker and period, the pay period does not decide: a TWV ending 2 July, a week's
+    payslip (30 June - 6 July, 8 h) and one shift on 30 June: no finding (before: a presumed finding for 3-6 July
+    from the pay period). A pay period of the same worker without shifts is still decided by its days."""
+    later = {**JUNE_SLIP, "period_start": "2025-07-07", "period_end": "2025-07-13"}
+    shift = night_shift("2025-06-30 08:00", "2025-06-30 16:00")
+    r = audit(tmp_path, "UA", [permit(valid_to="2025-07-02")], shifts=[shift], slips=[JUNE_SLIP, later])
+    [f] = no_permit_findings(r)
+    assert (f["period_start"], f["period_end"], f["hours"], f["presumption"], f["evidence"]) == (
+        dt.date(2025, 7, 7), dt.date(2025, 7, 13), Decimal("8.00"), False, "payslips row 3")
+
+
+def test_without_shifts_pay_periods_decide_pro_rata_presumed(tmp_path):
+    """No shifts: the pay period decides as before. A TWV ending Wednesday 5 March 2025 and a week's payslip (3-9
+    March, 40 h): 4 of 7 days uncovered, presumed (the records do not show on which days the work was done), hours
+    pro rata: 40 × 4/7 = 22.857… → 22.86 h. A wholly uncovered week is established with its 40 h."""
+    r = audit(tmp_path / "a", "UA", [permit(valid_to="2025-03-05")])
+    [f] = no_permit_findings(r)
+    assert (f["presumption"], f["period_start"], f["hours"]) == (True, dt.date(2025, 3, 6), Decimal("22.86"))
+    r = audit(tmp_path / "b", "UA", [permit(valid_to="2025-03-02")])
+    [f] = no_permit_findings(r)
+    assert (f["presumption"], f["period_start"], f["hours"]) == (False, dt.date(2025, 3, 3), Decimal("40.00"))
+
+
+def test_overlapping_shift_records_count_each_hour_once(tmp_path):
+    """Two records of the same night shift (an input error the Atw rules reject) still prove the work, but each hour
+    once: 6 hours without a permit on 1 July, not 12; the second record lies inside the first and adds nothing."""
+    shifts = [night_shift(), night_shift("2025-06-30 23:00", "2025-07-01 06:00", shift_id="S2")]
+    r = audit(tmp_path, "UA", [permit(valid_to="2025-06-30")], shifts=shifts, slips=[JUNE_SLIP])
+    [f] = no_permit_findings(r)
+    assert (f["hours"], f["presumption"], f["evidence"]) == (Decimal("6.00"), False, "shifts row 2")

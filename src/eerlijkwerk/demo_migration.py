@@ -658,10 +658,20 @@ def add_migration(out_dir: Path, manifest: dict, seed: int) -> dict:
             role = min(roles)
             established = any(all(d in days for d in s.days) for s in demo.slips_of[w] if s.hours)
             first, last = min(days), max(days)
+            # hours without a permit (no shift records in this demo): per pay period, its hours when every day is
+            # uncovered, else hours × uncovered days / days in the period, half-up to 0.01 h (law/wav/rules.py)
+            hours = Decimal(0)
+            for s in demo.slips_of[w]:
+                mine = [d for d in s.days if d in days and (s.employer == party or any(
+                    party in (p["uitlener_id"], p["inlener_id"]) and p["start_date"] <= d
+                    and (p["end_date"] is None or d <= p["end_date"]) for p in pl_of[w]))]
+                if s.hours and mine:
+                    hours += s.hours if len(mine) == len(s.days) else (
+                        s.hours * len(mine) / len(s.days)).quantize(CENT, ROUND_HALF_UP)
             kind = ("no_permit" if w in no_permit else "twv_other_employer" if w in twv_other else
                     "twv_expired" if w in expired else "twv_expired_mid_period" if w in expired_mid else "posted_tcn")
             findings.append({"rule": "wav.no_permit", "employer_id": party, "worker_id": w,
-                             "period_start": first.isoformat(), "period_end": last.isoformat(), "hours": len(days),
+                             "period_start": first.isoformat(), "period_end": last.isoformat(), "hours": str(hours),
                              "reason": role, "detail": demo.worker[w]["nationality"], "presumption": not established,
                              "kind": kind})
             norm = _wav_norm(last, "natural_person" if form[party] == "natural_person" else "legal_person")

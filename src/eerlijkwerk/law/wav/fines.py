@@ -47,7 +47,8 @@ def compute_fines(ctx: AuditContext, findings: pa.Table) -> list[dict[str, Any]]
             continue
         form = LEGAL_FORM_KEY[emp.get(employer, {}).get("legal_form") or "legal_person"]
         fb.start(f"norm amount per foreign national ({form.replace('_', ' ')})", entry.value[form], entry,
-                 note=f"{r['hours']} day(s) of work without a permit; role: {r['reason']}")
+                 note=f"{r['hours']} hour(s) of work without a permit; role: {r['reason']}"
+                 + (" (presumed)" if r.get("presumption") else ""))
         factors = book.for_fine(employer, "wav.no_permit", r["_worker_id"])
         n_foreign = len(per_employer[employer])
 

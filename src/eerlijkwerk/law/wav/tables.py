@@ -19,7 +19,7 @@ PERMITS = register_table(
             Column("employer_id", Kind.ID, doc="the employer the permit is for; required for twv, gvva, kennismigrant, eu_blue_card"),
             Column("permit_type", Kind.CHOICE, required=True, choices=PERMIT_TYPES),
             Column("valid_from", Kind.DATE, required=True),
-            Column("valid_to", Kind.DATE, required=True, doc="last day the permit is valid (inclusive)"),
+            Column("valid_to", Kind.DATE, required=True, doc="last day the permit is valid (inclusive: through 23:59:59 of that day, Europe/Amsterdam)"),
             Column("salary_category", Kind.CHOICE,
                    choices=("age_30_plus", "under_30", "reduced", "blue_card", "blue_card_reduced"),
                    doc="kennismigrant / EU Blue Card: the salary criterion the permit was granted under"),
