@@ -127,3 +127,43 @@ def test_the_engine_folds_the_confidence_of_every_value_a_rule_reads(tmp_path):
     out = ctx.backend.to_pyarrow(ctx.with_parameter_confidence(t, used)).column("confidence").to_pylist()
     base = params.at("arbowet.meldplicht_werkgever", dt.date(2025, 5, 31)).confidence.value
     assert out == [base, "unconfirmed", "unconfirmed"]  # a finding without dates rests on every value
+
+
+# -- legal numbers in titles and explanations come from the parameters ----------------------------------------------
+
+def test_every_parameter_reference_in_a_rules_text_resolves(params):
+    from eerlijkwerk.engine.rules import PARAM_FIELD, parameter_value
+
+    for r in RULES.values():
+        for text in (r.title, r.explanation):
+            for m in PARAM_FIELD.finditer(text):
+                parameter_value(params, m.group(1) + "/" + (m.group(2) or ""), dt.date.today())
+        assert "{p:" not in r.title_text(params)
+
+
+def test_no_title_writes_a_legal_number_in_code(params):
+    """Titles are shown per rule in the report and by `eerlijkwerk rules`; a number in them (12 hours, 8 %, 36
+    months) must be the parameter's (article numbers excepted)."""
+    bare = {}
+    for r in RULES.values():
+        text = re.sub(r"\{[^}]*\}", "", r.title)
+        text = re.sub(r"\bart\. [\d:]+[a-z]?( lid \d+)?", "", text)
+        if re.search(r"\d", text):
+            bare[r.id] = r.title
+    assert bare == {}
+
+
+def test_holiday_allowance_explanation_takes_the_percentage_of_its_date(tmp_path):
+    """Art. 15 lid 1 WML: 8 %. A scenario that sets 10 % from 2025-01-01 changes the number the explanation gives
+    (and the amount due: 10 % of 2,249.60 = 224.96)."""
+    from eerlijkwerk.engine.run import run_audit
+    from tests.helpers import records
+
+    folder = records(tmp_path, [{"period_start": "2025-03-01", "period_end": "2025-03-31", "hours_worked": "160",
+                                 "gross_wage": "2249.60", "holiday_allowance": "170.00"}])
+    f = _by_rule(run_audit(folder))["wml.holiday_allowance"]
+    assert "the minimum is 8% of the minimum wage due" in f["explanation"] and f["due"] == Decimal("179.97")
+    s = _scenario({"wml.vakantiebijslag_percentage": {"2025-01-01": {
+        "value": "10", "status": "proposed", "confidence": "unconfirmed", "source": "test"}}})
+    f = _by_rule(run_audit(folder, scenario=s))["wml.holiday_allowance"]
+    assert "the minimum is 10% of the minimum wage due" in f["explanation"] and f["due"] == Decimal("224.96")

@@ -279,13 +279,15 @@ def rules_list() -> None:
     """Every rule: id, article, status (in force / adopted, not yet in force / proposed) and title."""
     from eerlijkwerk import law
     from eerlijkwerk.engine.rules import RULES
+    from eerlijkwerk.engine.run import load_parameters
 
     law.statute_packages()
+    params = load_parameters()
     t = Table(show_header=True)
     for c in ("rule", "article", "status", "title"):
         t.add_column(c)
     for r in sorted(RULES.values(), key=lambda r: r.id):
-        t.add_row(r.id, r.citation, r.status.value, r.title)
+        t.add_row(r.id, r.citation, r.status.value, r.title_text(params))
     console.print(t)
 
 

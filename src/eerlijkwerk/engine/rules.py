@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import ibis
 import ibis.expr.types as ir
@@ -78,6 +78,11 @@ class Rule:
             raise ValueError(f"rule {self.id}: bwb {self.bwb!r} is not a BWB id and no link is given")
         return f"https://wetten.overheid.nl/{self.bwb}"
 
+    def title_text(self, params: Any, on: dt.date | None = None) -> str:
+        """The title with its legal numbers (``{p:PARAMETER/key}``) as they apply on ``on`` (default: today; the
+        latest value where none applies then, e.g. a proposed rule's)."""
+        return render_parameters(self.title, params, on or dt.date.today())
+
     @property
     def citation(self) -> str:
         """'art. 7a WML'; an article given as a description (a bill's duty, a proposed rule) reads 'Wtta: ...'."""
@@ -87,6 +92,46 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}
+
+#: a legal number in a title or explanation: ``{p:atw.arbeidstijd/max_shift_hours}`` is the value of key
+#: max_shift_hours of parameter atw.arbeidstijd (``{p:wml.vakantiebijslag_percentage}`` for a plain value), so that
+#: no rule's text repeats in code a number the parameter files hold
+PARAM_FIELD = re.compile(r"\{p:([a-z0-9_.]+)(?:/([a-z0-9_/]+))?\}")
+
+
+def parameter_value(params: Any, ref: str, on: dt.date) -> Any:
+    """The value of ``ref`` ('pid' or 'pid/key/...') on ``on``; the latest value if none applies on that day.
+    Raises ParameterError for an unknown parameter or key."""
+    from eerlijkwerk.params import ParameterError
+
+    pid, _, path = ref.partition("/")
+    entry = params.at(pid, on)
+    if entry is None:
+        timeline = params.timeline(pid)
+        if not timeline:
+            raise ParameterError(f"{pid}: no value to show in a rule's text")
+        entry = timeline[-1].entry
+    value = entry.value
+    for key in filter(None, path.split("/")):
+        if not isinstance(value, dict) or key not in value:
+            raise ParameterError(f"{pid}: no key {key!r} (in a rule's text)")
+        value = value[key]
+    return value
+
+
+def number_text(value: Any) -> str:
+    """A legal number as the law writes it: 12, 5.5, 0.5 (no trailing zeros)."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return text
+    return str(value)
+
+
+def render_parameters(template: str, params: Any, on: dt.date) -> str:
+    return PARAM_FIELD.sub(lambda m: number_text(parameter_value(params, m.group(1) + "/" + (m.group(2) or ""), on)),
+                           template)
 
 
 def rule(*, id: str, statute: str, article: str, bwb: str, title: str, status: Status, explanation: str,

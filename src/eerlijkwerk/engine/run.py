@@ -208,17 +208,21 @@ class Pseudonymiser:
         return pa.array([mapping[v] for v in col.to_pylist()], type=pa.string())
 
 
-def explanation_expr(t: ir.Table, template: str) -> ir.StringValue:
+def explanation_expr(t: ir.Table, template: str, params: Any = None) -> ir.StringValue:
     """The rule's explanation template as a string expression over the finding's own columns, so the arithmetic is
     written by the database, not by a Python loop over findings. Money prints as 1234.56, dates as YYYY-MM-DD, an
-    empty value as '—'."""
+    empty value as '—'. ``{p:PARAMETER/key}`` is a legal number as it applies on the finding's last day
+    (engine/rules.py, PARAM_FIELD)."""
     import string
 
     out = ibis.literal("")
-    for text, name, _spec, _conv in string.Formatter().parse(template):
+    for text, name, spec, _conv in string.Formatter().parse(template):
         if text:
             out = out + ibis.literal(text)
         if name is None:
+            continue
+        if name == "p":
+            out = out + _parameter_text(t, spec, params)
             continue
         col = t[name]
         if col.type().is_date():
@@ -229,6 +233,22 @@ def explanation_expr(t: ir.Table, template: str) -> ir.StringValue:
     prefix = ibis.ifelse(t.presumption.fill_null(False),
                          ibis.literal("PRESUMED, not established: ") + t.presumption_basis.fill_null("") + ". ", "")
     return prefix + out
+
+
+def _parameter_text(t: ir.Table, ref: str, params: Any) -> ir.StringValue:
+    """The text of parameter reference ``ref`` ('pid' or 'pid/key') on each finding's last day (first day if it has
+    none): a CASE over the parameter's few intervals."""
+    from eerlijkwerk.engine.rules import number_text, parameter_value
+
+    pid = ref.partition("/")[0]
+    day = t.period_end.fill_null(t.period_start)
+    timeline = params.timeline(pid)
+    out = ibis.literal(number_text(parameter_value(params, ref, timeline[-1].valid_from)))  # no day: the latest
+    for iv in timeline:
+        text = number_text(parameter_value(params, ref, iv.valid_from))
+        inside = (day >= iv.valid_from) if iv.valid_to is None else ((day >= iv.valid_from) & (day < iv.valid_to))
+        out = ibis.ifelse(inside, ibis.literal(text), out)
+    return out
 
 
 def _fmt(v: Any) -> str:
@@ -299,7 +319,7 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     meta = pa.table({"rule_id": [r.id for r in rules_run], "statute": [r.statute for r in rules_run],
                      "article": [r.article for r in rules_run], "citation": [r.citation for r in rules_run],
                      "url": [r.url for r in rules_run], "status": [r.status.value for r in rules_run],
-                     "title": [r.title for r in rules_run]})
+                     "title": [r.title_text(params) for r in rules_run]})
     con.register("audit_rules_arrow", meta)
     con.execute("CREATE OR REPLACE TEMP TABLE audit_rules AS SELECT * FROM audit_rules_arrow")
     con.unregister("audit_rules_arrow")
@@ -311,7 +331,7 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     # the explanation (each rule's arithmetic in words) is rendered from the finding's own columns when the findings
     # are read: a view, so that an audit with a million findings does not format a million texts it may never show
     f = ctx.backend.table("audit_findings")
-    text = ibis.cases(*[(f.rule_id == r.id, explanation_expr(f, r.explanation)) for r in rules_run],
+    text = ibis.cases(*[(f.rule_id == r.id, explanation_expr(f, r.explanation, ctx.params)) for r in rules_run],
                       else_=ibis.null("string"))
     con.execute(f"CREATE OR REPLACE TEMP VIEW audit_findings_text AS "
                 f"{ctx.backend.compile(f.mutate(explanation=text))}")

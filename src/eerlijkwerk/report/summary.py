@@ -165,7 +165,8 @@ def _summary(result: AuditResult, found: dict[str, dict[str, Any]], totals: dict
     per_rule: dict[str, dict[str, Any]] = {}
     for r in result.rules:
         agg = found.get(r.id, {"findings": 0, "presumed": 0, "workers": 0, "amount": ZERO, "fines": ZERO})
-        per_rule[r.id] = {"rule": r.id, "statute": r.statute, "title": r.title, "citation": r.citation, "url": r.url,
+        per_rule[r.id] = {"rule": r.id, "statute": r.statute, "title": r.title_text(result.params),
+                          "citation": r.citation, "url": r.url,
                           "status": r.status.value, **agg}
 
     counts = result.evaluation_counts
@@ -201,7 +202,8 @@ def _summary(result: AuditResult, found: dict[str, dict[str, Any]], totals: dict
         "per_rule": list(per_rule.values()),
         "per_employer": employers,
         "per_worker": workers,
-        "rules": [{"id": r.id, "citation": r.citation, "url": r.url, "status": r.status.value, "title": r.title}
+        "rules": [{"id": r.id, "citation": r.citation, "url": r.url, "status": r.status.value,
+                   "title": r.title_text(result.params)}
                   for r in {r.id: r for r in result.rules}.values()],
         "parameters_not_confirmed": [{"parameter": p, "valid_from": d, "confidence": c} for p, d, c in unconfirmed],
         "timings": result.timings,

@@ -148,7 +148,7 @@ def cash_payment(ctx: AuditContext) -> ir.Table:
       row_confidence=EVALUATION_PARAMS,
       fine_policy="wml.boete_vakantiebijslag",
       title="Holiday allowance below the minimum",
-      explanation=("Holiday allowance paid or reserved EUR {paid}; the minimum is 8% of the minimum wage due "
+      explanation=("Holiday allowance paid or reserved EUR {paid}; the minimum is {p:wml.vakantiebijslag_percentage}% of the minimum wage due "
                    "(EUR {threshold}) = EUR {due}. Shortfall EUR {shortfall}."))
 def holiday_allowance(ctx: AuditContext) -> ir.Table:
     """Holiday allowance paid or reserved for the period below wml.vakantiebijslag_percentage of the minimum wage
