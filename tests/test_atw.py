@@ -107,6 +107,21 @@ add("DR11x", days(MON, 3, "08:00", "21:01", 61))                      # 10 h 59 
 add("DR8", [("2025-03-03 06:00", "2025-03-03 22:00", 240)])           # 8 h rest: one shortening
 add("DR8x", [("2025-03-03 06:00", "2025-03-03 22:01", 241)])          # 7 h 59
 add("DR6x", [("2025-03-03 06:00", "2025-03-04 00:30", 390)])          # 5 h 30: bijlage 2 f
+# art. 5:3 lid 2 Atw: a 24-hour period that holds an uninterrupted rest of 11 h meets the norm, whatever shorter rests it
+# also holds; only a longest rest of 8 to < 11 h is a shortening (issue 10, item 1)
+add("DRMIN", [("2025-06-02 06:00", "2025-06-02 08:00", 0), ("2025-06-02 17:00", "2025-06-02 18:00", 0),
+              ("2025-06-03 06:00", "2025-06-03 08:00", 0), ("2025-06-03 17:00", "2025-06-03 18:00", 0)])
+add("DRX11", [("2025-06-02 06:00", "2025-06-02 08:00", 0), ("2025-06-02 17:00", "2025-06-02 18:00", 0),
+              ("2025-06-03 05:00", "2025-06-03 07:00", 0), ("2025-06-03 16:00", "2025-06-03 17:00", 0),
+              ("2025-06-04 04:00", "2025-06-04 06:00", 0)])
+add("DRX1059", [("2025-06-02 06:00", "2025-06-02 08:00", 0), ("2025-06-02 17:00", "2025-06-02 18:00", 0),
+                ("2025-06-03 04:59", "2025-06-03 07:00", 0)])
+add("DRX2", [("2025-06-02 06:00", "2025-06-02 08:00", 0), ("2025-06-02 17:00", "2025-06-02 18:00", 0),
+             ("2025-06-03 04:59", "2025-06-03 07:00", 0), ("2025-06-03 16:00", "2025-06-03 17:00", 0),
+             ("2025-06-04 03:59", "2025-06-04 06:00", 0)])
+add("DRX2far", [("2025-06-02 06:00", "2025-06-02 08:00", 0), ("2025-06-02 17:00", "2025-06-02 18:00", 0),
+                ("2025-06-03 04:59", "2025-06-03 07:00", 0), ("2025-06-09 06:00", "2025-06-09 08:00", 0),
+                ("2025-06-09 17:00", "2025-06-09 18:00", 0), ("2025-06-10 04:59", "2025-06-10 07:00", 0)])
 
 
 def weekly(worker: str, first_saturday_end: str) -> None:
@@ -303,6 +318,31 @@ def test_daily_rest_below_eight_hours(result):
     assert [x["outcome"] for x in fines_of(result, "DR8x", "atw.daily_rest")] == ["warning"]
     assert [(x["outcome"], x["amount"]) for x in fines_of(result, "DR6x", "atw.daily_rest")] == [
         ("fine", Decimal("300.00"))]
+
+
+def test_daily_rest_a_period_with_eleven_hours_is_no_shortening(result):
+    """Art. 5:3 lid 2 Atw (BWBR0007671, text 2025-07-01): "een onafgebroken rusttijd ... van ten minste 11 uren in elke
+    aaneengesloten periode van 24 uren, welke rusttijd eenmaal in elke aaneengesloten periode van 7 maal 24 uren mag
+    worden ingekort tot ten minste 8 uren". A period whose longest rest is 11 h or more meets the norm; it is no
+    shortening, even where it also holds a shorter rest between two diensten. Smallest case of issue 10: 06:00–08:00 and
+    17:00–18:00 on Mon 2 and Tue 3 June 2025 (rests of 9 h and 12 h in every 24 h): no finding (it was reported as a
+    "second shortening"). Two days whose longest rest is exactly 11 h (18:00 → 05:00, 17:00 → 04:00): no finding."""
+    assert rules_of(result, "DRMIN") == []
+    assert rules_of(result, "DRX11") == []
+
+
+def test_daily_rest_one_shortening_allowed_two_within_7_x_24_hours_not(result):
+    """Art. 5:3 lid 2 Atw: 10 h 59 min once (18:00 → 04:59) is the one shortening allowed in 7 × 24 h (if the work
+    requires it, which records cannot show): no finding. A second rest of 10 h 59 min 23 h later (17:00 → 03:59) is
+    a second shortening within 7 × 24 h: a finding for the 24 h from the dienst of 3 June 04:59. The same two
+    shortenings exactly 7 × 24 h apart (Mon 2 and Mon 9 June, 18:00) lie in no period of 7 × 24 h together: no
+    finding."""
+    assert rules_of(result, "DRX1059") == []
+    assert rules_of(result, "DRX2far") == []
+    f = found(result, "DRX2", "atw.daily_rest")
+    assert [(x["reason"], x["hours"], x["threshold"], ids(x["evidence"]), x["period_start"]) for x in f] == [
+        ("second_shortening", Decimal("10.98"), Decimal("11.00"), ["DRX2.3"], dt.date(2025, 6, 3))]
+    assert "already shortened from 2025-06-02 18:00" in f[0]["explanation"]
 
 
 # --- 5:5 weekly rest -------------------------------------------------------------------------------------------------

@@ -305,9 +305,10 @@ def daily_rest(q: Sql) -> str:
     """In the per_hours period from the start of each dienst, an uninterrupted rest of daily_rest_hours; once in
     every shortened_once_per_hours it may be shortened to shortened_hours (if the work requires it — which the
     records cannot show, so a single shortening is not reported). The rest of a period is its longest uninterrupted
-    rest (clipped to the period). Findings, one per distinct rest: no rest of shortened_hours in the period (reason
-    rest_below_minimum), or a shortened rest that begins less than shortened_once_per_hours after the start of an
-    earlier shortened rest (reason second_shortening)."""
+    rest (clipped to the period); a period whose longest rest is at least daily_rest_hours meets the norm, whatever
+    shorter rests it also holds, and is no shortening. Findings, one per distinct rest: no rest of shortened_hours in
+    the period (reason rest_below_minimum), or a shortened rest (shortened_hours to < daily_rest_hours) that begins
+    less than shortened_once_per_hours after the start of an earlier shortened rest (reason second_shortening)."""
     n = q.n
     # pre-selection without a sort (_daily_rest_open); a younger worker's periods fall under other norms
     c = q.adult(f"SELECT * FROM atw_dc WHERE {_daily_rest_open(n)}")
@@ -316,11 +317,15 @@ def daily_rest(q: Sql) -> str:
     rests = ("SELECT w, e AS r_at, CAST(gap_after AS BIGINT) AS r_len, e + CAST(off_e AS BIGINT) AS r_wall "
              "FROM atw_r SEMI JOIN (SELECT DISTINCT w FROM a) USING (w)")
     short = n.seconds(REST, "shortened_hours", "day")
-    # one finding per rest: periods whose longest rest is the same rest are one event
+    r11 = n.seconds(REST, "daily_rest_hours", "day")
+    # a period whose longest rest is at least daily_rest_hours meets the norm (art. 5:3 lid 2): it is neither a
+    # finding nor a shortening; only the others are 'below' (under shortened_hours) or 'shortened' (8 to < 11 h).
+    # One finding per rest: periods whose longest rest is the same rest are one event
     c = f"""SELECT * FROM (
         SELECT *, row_number() OVER (PARTITION BY w, status, at_h24 ORDER BY s) - 1 AS _first
         FROM (SELECT *, CASE WHEN longest_h24 < {short} THEN 'below' ELSE 'shortened' END AS status
-              FROM ({_rests_within(anchors, rests, ['h24'], wall=True)})))
+              FROM ({_rests_within(anchors, rests, ['h24'], wall=True)})
+              WHERE longest_h24 < {r11}))
         WHERE _first = 0"""
     v = f"""WITH c AS ({c})
         SELECT *, CAST(NULL AS BIGINT) AS prev_at, CAST(NULL AS BIGINT) AS prev_sl FROM c WHERE status = 'below'
@@ -330,7 +335,6 @@ def daily_rest(q: Sql) -> str:
             FROM c WHERE status = 'shortened' WINDOW win AS (PARTITION BY w ORDER BY at_h24))
         WHERE prev_at IS NOT NULL
           AND (at_h24 - prev_at) < {n.seconds(REST, 'shortened_once_per_hours', 'day')}"""
-    r11 = n.seconds(REST, "daily_rest_hours", "day")
     dtext = f"'dienst ' || {_dienst_text()} || '; longest rest from ' || {wall_text('at_wall_h24')}"
     detail = (f"CASE WHEN status = 'below' THEN {dtext} || ', not even the shortened rest of ' || {hm(short)} || ' h' "
               f"ELSE {dtext} || '; a rest was already shortened from ' || {wall_text('prev_sl')} || ' local time, and "
