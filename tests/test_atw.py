@@ -1,8 +1,8 @@
 """Arbeidstijdenwet (Atw) on small constructed shift records: a boundary test per norm, both 2025 DST nights, rolling
 windows, night work, minors, overlapping records, record keeping, fines, and a property (hypothesis).
 
-Norms (parameters/*.yaml, art. 5:3-5:8 Atw, BWBR0007671): 12 h per dienst, 60 h per calendar week (Sunday 00:00 –
-Saturday 24:00, atw.week_definitie), averages 55 h over 4 and 48 h over 16 consecutive weeks, daily rest 11 h per 24 h
+Norms (parameters/*.yaml, art. 5:3-5:8 Atw, BWBR0007671): 12 h per dienst, 60 h per calendar week (atw.week_definitie:
+Sunday 00:00 – Saturday 24:00 until 2019-09-03, Monday 00:00 – Sunday 24:00 from 2019-09-04), averages 55 h over 4 and 48 h over 16 consecutive weeks, daily rest 11 h per 24 h
 (once per 7 × 24 h 8 h), weekly rest 36 h per 7 × 24 h or 72 h in parts of 32 h per 14 × 24 h, breaks 30 min above
 5.5 h and 45 min above 10 h of work, night dienst = more than 1 h of work between 00:00 and 06:00: at most 10 h (12 h
 at most 5 times per 14 × 24 h with 12 h rest after), 14 h rest after a night dienst ending after 02:00 (once per
@@ -34,9 +34,9 @@ from tests.helpers import PAYSLIP_DEFAULTS, write_table
 
 EMP = "90000001"  # 60 employees (the policy's base band)
 ADULT = "1990-05-05"
-MON = dt.date(2025, 3, 3)  # a Monday; its week runs Sunday 2025-03-02 .. Saturday 2025-03-08
+MON = dt.date(2025, 3, 3)  # a Monday; its week runs Monday 2025-03-03 .. Sunday 2025-03-09
 
-EMPLOYERS = {EMP: "60", "80000001": "60", "80000002": "150", "70000005": "5", "70000000": None, "70000001": None}
+EMPLOYERS = {EMP: "60", "70000018": "60", "80000001": "60", "80000002": "150", "70000005": "5", "70000000": None, "70000001": None}
 WORKERS: dict[str, tuple[str, str]] = {}  # worker -> (birth date, employer)
 SHIFTS: list[dict[str, Any]] = []
 PAYSLIPS: list[dict[str, Any]] = [{"worker_id": "DEFAULT", "employer_id": EMP, "period_start": "2020-06-01",
@@ -94,7 +94,17 @@ add("JOIN8", [("2025-03-03 05:00", "2025-03-03 11:30", 30), ("2025-03-03 19:30",
 add("WK60", days(MON, 5, "07:00", "19:45", 45))                        # 5 × 12 h = 60 h
 add("WK60x", days(MON, 5, "07:00", "19:45", 45) + [("2025-03-08 08:00", "2025-03-08 08:01", 0)])
 add("WKSPLIT", days(MON, 4, "07:00", "19:45", 45) + [("2025-03-07 08:00", "2025-03-07 16:00", 0),
-                                                     ("2025-03-08 20:00", "2025-03-09 06:00", 0)])
+                                                     ("2025-03-09 20:00", "2025-03-10 06:00", 0)])
+# the week of the fine policy (atw.week_definitie): Sunday–Saturday until 2019-09-03, Monday–Sunday from 2019-09-04;
+# employer 70000018 (its records reach back to 2018)
+W18, W25 = dt.date(2018, 3, 5), dt.date(2025, 6, 2)  # Mondays
+add("WKS18", [("2018-03-04 10:00", "2018-03-04 10:01", 0)] + days(W18, 5, "07:00", "19:45", 45), employer="70000018")
+add("WKA18", days(W18, 5, "07:00", "19:45", 45) + [("2018-03-11 10:00", "2018-03-11 10:01", 0)], employer="70000018")
+add("WKS25", [("2025-06-01 10:00", "2025-06-01 10:01", 0)] + days(W25, 5, "07:00", "19:45", 45), employer="70000018")
+add("WKA25", days(W25, 5, "07:00", "19:45", 45) + [("2025-06-08 10:00", "2025-06-08 10:01", 0)], employer="70000018")
+WKCUT = days(dt.date(2019, 9, 1), 8, "07:00", "19:45", 45)  # Sun 1 .. Sun 8 September 2019, 12 h a day
+add("WKCUT", WKCUT, employer="70000018")
+add("WKCUTx", WKCUT[:-1] + [(WKCUT[-1][0], WKCUT[-1][1].replace("19:45", "19:46"), 45)], employer="70000018")
 AV4 = [s for w in range(4) for s in days(MON + dt.timedelta(weeks=w), 5, "07:00", "18:45", 45)]  # 4 × 55 h
 add("AV4", AV4)
 add("AV4x", AV4[:-1] + [(AV4[-1][0], AV4[-1][1].replace("18:45", "18:46"), 45)])
@@ -253,18 +263,49 @@ def test_records_with_a_short_rest_form_one_dienst(result):
 
 def test_sixty_hours_per_calendar_week(result):
     """Five diensten of 12 h (Mon–Fri) = 60 h: lawful. One more minute on Saturday: 60 h 1 min in the week of
-    Sunday 2025-03-02 .. Saturday 2025-03-08."""
+    Monday 2025-03-03 .. Sunday 2025-03-09 (the week of the fine policy since 2019-09-04, atw.week_definitie)."""
     assert rules_of(result, "WK60") == []
     f = found(result, "WK60x")
     assert [(x["rule_id"], x["hours"], x["period_start"], x["period_end"]) for x in f] == [
-        ("atw.week_too_long", Decimal("60.02"), dt.date(2025, 3, 2), dt.date(2025, 3, 8))]
+        ("atw.week_too_long", Decimal("60.02"), dt.date(2025, 3, 3), dt.date(2025, 3, 9))]
     assert ids(f[0]["evidence"]) == [f"WK60x.{i}" for i in range(1, 7)]
+    assert "Week used: week Monday 00:00 – Sunday 24:00" in f[0]["explanation"]
+    assert "Stcrt. 2019, 48353" in f[0]["explanation"] and f[0]["confidence"] == "secondary"
 
 
-def test_week_boundary_is_saturday_midnight(result):
-    """56 h Monday–Friday and a shift from Saturday 20:00 to Sunday 06:00: 4 h count in this week, 6 h in the next
-    (the week ends Saturday 24:00): 60 h, lawful, although the whole shift started in the first week."""
+def test_week_boundary_is_sunday_midnight_in_2025(result):
+    """56 h Monday–Friday and a shift from Sunday 20:00 to Monday 06:00: 4 h count in this week, 6 h in the next
+    (since 2019-09-04 the week ends Sunday 24:00): 60 h, lawful, although the whole shift started in the first week."""
     assert "atw.week_too_long" not in rules_of(result, "WKSPLIT")
+
+
+def test_week_definition_in_force_on_the_date(result):
+    """Art. 5:7 lid 2 onder b Atw (60 h per week); the Atw does not define "week" (art. 1:7, text 2025-07-01). The fine
+    policy (Beleidsregel boeteoplegging Atw en Atb 2013, BWBR0032353, toelichting bij bijlage 2) took the week from
+    Sunday 00:00 to Saturday 24:00; its amendment of 26 August 2019 (Stcrt. 2019, 48353, from 2019-09-04) from Monday
+    00:00 to Sunday 24:00. The same pattern — 5 × 12 h Monday–Friday and 1 minute on a Sunday — is a finding in 2018
+    when the minute is on the Sunday before (same Sunday–Saturday week) and lawful when it is on the Sunday after;
+    in 2025 the other way round. Each finding says which week it used."""
+    assert rules_of(result, "WKA18") == [] and rules_of(result, "WKS25") == []
+    f18, f25 = found(result, "WKS18", "atw.week_too_long"), found(result, "WKA25", "atw.week_too_long")
+    assert [(x["hours"], x["period_start"], x["period_end"]) for x in f18 + f25] == [
+        (Decimal("60.02"), dt.date(2018, 3, 4), dt.date(2018, 3, 10)),
+        (Decimal("60.02"), dt.date(2025, 6, 2), dt.date(2025, 6, 8))]
+    assert "Week used: week Sunday 00:00 – Saturday 24:00" in f18[0]["explanation"]
+    assert "from 2013-01-01" in f18[0]["explanation"] and f18[0]["confidence"] == "confirmed"
+    assert "Week used: week Monday 00:00 – Sunday 24:00" in f25[0]["explanation"]
+    assert "from 2019-09-04" in f25[0]["explanation"] and f25[0]["confidence"] == "secondary"
+
+
+def test_week_in_which_the_definition_changes_is_cut(result):
+    """The week definition changed on Wednesday 2019-09-04 (Stcrt. 2019, 48353): Sunday 1 .. Tuesday 3 September
+    belong to the last Sunday–Saturday week, Wednesday 4 .. Sunday 8 September to the first Monday–Sunday week (cut
+    at the change: no week of 8 days). 12 h a day from Sunday 1 to Sunday 8 September: 36 h + 60 h, lawful; one minute
+    more on Sunday 8 September: 60 h 1 min in the week 2019-09-04..2019-09-08."""
+    assert found(result, "WKCUT", "atw.week_too_long") == []
+    f = found(result, "WKCUTx", "atw.week_too_long")
+    assert [(x["hours"], x["period_start"], x["period_end"]) for x in f] == [
+        (Decimal("60.02"), dt.date(2019, 9, 4), dt.date(2019, 9, 8))]
 
 
 # --- 5:7 lid 2 onder c and lid 3: averages over rolling runs of weeks --------------------------------------------
@@ -276,7 +317,8 @@ def test_average_55_hours_over_4_weeks(result):
     f = found(result, "AV4x")
     assert [(x["rule_id"], x["hours"], x["threshold"]) for x in f] == [
         ("atw.average_4_weeks", Decimal("55.01"), Decimal("55.00"))]
-    assert (f[0]["period_start"], f[0]["period_end"]) == (dt.date(2025, 3, 2), dt.date(2025, 3, 29))
+    assert (f[0]["period_start"], f[0]["period_end"]) == (dt.date(2025, 3, 3), dt.date(2025, 3, 30))  # Mon–Sun weeks
+    assert "Weeks used: week Monday 00:00 – Sunday 24:00" in f[0]["explanation"]
     assert [x["outcome"] for x in fines_of(result, "AV4x", "atw.average_4_weeks")] == ["not fineable (art. 10:1 Atw)"]
 
 
@@ -288,7 +330,7 @@ def test_average_48_hours_over_16_weeks_is_rolling(result):
     f = found(result, "AV16x")
     assert [(x["rule_id"], x["hours"], x["threshold"]) for x in f] == [
         ("atw.average_16_weeks", Decimal("48.01"), Decimal("48.00"))]
-    assert (f[0]["period_start"], f[0]["period_end"]) == (dt.date(2025, 3, 16), dt.date(2025, 7, 5))
+    assert (f[0]["period_start"], f[0]["period_end"]) == (dt.date(2025, 3, 17), dt.date(2025, 7, 6))  # Mon–Sun weeks
     assert "1 period(s) of 16 consecutive weeks" in f[0]["explanation"]
     assert [(x["outcome"], x["amount"]) for x in fines_of(result, "AV16x", "atw.average_16_weeks")] == [
         ("fine", Decimal("300.00"))]

@@ -18,7 +18,7 @@ Shared tables of one bucket (integer seconds, see norms.py):
 end instants, ``off_s``/``off_e`` their UTC offsets (wall clock − instant), ``brk`` break, ``day`` local start day,
 ``work`` = e − s − brk (worked time: DST neither adds nor removes an hour), ``night`` = work between 00:00 and 06:00
 local (a lower bound: breaks are not timed in the records, so the whole break is assumed to fall in that window),
-``wk`` calendar week of the start (atw.week_definitie) and ``work1`` the part of the work in that week (a record
+``wk`` calendar week of the start (atw.week_definitie in force that day, norms.Norms.week_index) and ``work1`` the part of the work in that week (a record
 crossing into the next week shares its work in proportion to its clock time on each side; the rest, ``work − work1``,
 belongs to week ``wk + 1``), and the sequence per worker: ``gap_after`` the rest after the record (NULL after the last
 one), ``new_before``/``new_after``: the rest before/after it is at least shift_boundary_rest_hours, i.e. the record

@@ -10,7 +10,8 @@ where the law leaves room (docs/atw.md):
 - a *dienst* is a run of records separated by rests shorter than shift_boundary_rest_hours (art. 1:7 lid 1 onder c);
 - the 24-hour and 7 × 24-hour rest periods start at the start of each dienst (art. 5:3 lid 3, 5:5 lid 3: "het eerste
   tijdstip ... waarop de werknemer arbeid verricht");
-- "week" is the calendar week of atw.week_definitie (Sunday 00:00 – Saturday 24:00, the fine policy's reading), and
+- "week" is the calendar week of atw.week_definitie in force on its days (the fine policy's reading: Sunday 00:00 –
+  Saturday 24:00 until 2019-09-03, Monday 00:00 – Sunday 24:00 from 2019-09-04; findings name the one used), and
   "elke periode van N aaneengesloten weken" is every run of N consecutive calendar weeks (rolling), evaluated for
   every run that ends in a week with work; overlapping runs that all exceed a norm are one finding;
 - consecutive diensten (art. 5:8 lid 5-7) are diensten on consecutive calendar days (no day without a dienst start);
@@ -222,12 +223,12 @@ def shift_too_long(q: Sql) -> str:
 
 @rule(id="atw.week_too_long", statute="Atw", article="5:7 lid 2 onder b", bwb=BWB, status=Status.IN_FORCE,
       fine_policy=FINE, title="More than 60 hours of work in a week",
-      explanation=("Worked {hours} h in the week {period_start}..{period_end} (Sunday 00:00 – Saturday 24:00, the "
-                   "week of the Atw fine policy); at most {threshold} h per week. {detail}"))
+      explanation=("Worked {hours} h in the week {period_start}..{period_end}; at most {threshold} h per week. {detail}"))
 @rule_sql()
 def week_too_long(q: Sql) -> str:
-    """Work in a calendar week (atw.week_definitie) above max_week_hours. A record that crosses into the next week
-    counts there with the share of its work after Saturday 24:00 (base.py)."""
+    """Work in a calendar week (atw.week_definitie in force on its days: Sunday–Saturday until 2019-09-03, Monday–Sunday
+    from 2019-09-04) above max_week_hours. A record that crosses into the next week counts there with the share of its
+    work after the week's end (base.py). The detail names the week definition used."""
     n = q.n
     v = f"""SELECT *, row_number() OVER (ORDER BY w, wk) - 1 AS vid, wk AS first_wk, wk AS last_wk,
                    {_week_day(n)} AS day
@@ -236,7 +237,8 @@ def week_too_long(q: Sql) -> str:
     return finding(dict(employer_id="employer_id", worker_id="worker_id", **_week_dates(n, "first_wk", "last_wk"),
                         hours=hours("work", up=True), threshold=hours_literal(mx),
                         evidence="'shifts rows ' || w_rows",
-                        detail=f"CAST(w_count AS VARCHAR) || ' records; work ' || {hm('work')}",
+                        detail=(f"CAST(w_count AS VARCHAR) || ' records; work ' || {hm('work')} || '. Week used: ' "
+                                f"|| {n.week_label('wk')} || '.'"),
                         confidence=n.confidence([ARB, WEEKDEF, AGE], "day")),
                    f"FROM {q.employer(q.adult(_window_records(v)), 'w_employer')}")
 
@@ -260,7 +262,7 @@ def _average_rule(q: Sql, *, column: str, window_pid: str, window_field: str, ma
               if night is not None else "")
     detail = (f"CAST(windows AS VARCHAR) || ' period(s) of {weeks} consecutive weeks exceed the average; "
               f"highest: weeks ' || {_window_text(n, weeks)} || ', ' || {hm('worst')} || ' h of work in total' "
-              f"{nights}")
+              f"{nights} || '. Weeks used: ' || {n.weeks_label(f'worst_wk - {weeks - 1}', 'worst_wk')}")
     return finding(dict(employer_id="employer_id", worker_id="worker_id", **_week_dates(n, "first_wk", "last_wk"),
                         hours=avg_h, threshold=hours_literal(n.seconds(max_pid, max_field, "day")),
                         amount=hours("worst", up=True), evidence="'shifts rows ' || w_rows", detail=detail,
@@ -459,7 +461,8 @@ def night_shift_too_long(q: Sql) -> str:
                     || ' times in 14 × 24 h (this is number ' || CAST(k14 AS VARCHAR) || ')'
                     ELSE CAST(NULL AS VARCHAR) END AS r14,
                CASE WHEN k52 > {max52} THEN 'used more than ' || CAST({max52} AS VARCHAR)
-                    || ' times in {weeks52} weeks (number ' || CAST(k52 AS VARCHAR) || ')'
+                    || ' times in {weeks52} weeks (number ' || CAST(k52 AS VARCHAR) || '; '
+                    || {n.week_label('wk')} || ')'
                     ELSE CAST(NULL AS VARCHAR) END AS r52,
                CASE WHEN rest_after IS NOT NULL AND rest_after < {rest12}
                     THEN 'rest after it only ' || {hm('rest_after')} || ' h' ELSE CAST(NULL AS VARCHAR) END AS rrest
@@ -507,7 +510,7 @@ def late_night_shifts(q: Sql) -> str:
     v = _week_window_rule(cond, weeks, "lates16", {})
     v = q.adult(f"SELECT *, {n.week_first_day(f'worst_wk - {weeks - 1}', 'worst_wk * 7')} AS day FROM ({v})")
     detail = (f"CAST(windows AS VARCHAR) || ' period(s) of {weeks} consecutive weeks exceed it; highest: weeks ' || "
-              f"{_window_text(n, weeks)}")
+              f"{_window_text(n, weeks)} || '. Weeks used: ' || {n.weeks_label(f'worst_wk - {weeks - 1}', 'worst_wk')}")
     return finding(dict(employer_id="employer_id", worker_id="worker_id", **_week_dates(n, "first_wk", "last_wk"),
                         amount="worst", threshold=n.value(NACHT, "max_late_night_shifts_per_16_weeks", "day"),
                         evidence="'shifts rows ' || w_rows", detail=detail,
