@@ -164,6 +164,18 @@ add("NEXT", days(MON, 6, "19:00", "06:00", 45, next_day_end=True, step=2))
 add("NR14", [("2025-03-03 22:00", "2025-03-04 06:00", 30), ("2025-03-04 20:00", "2025-03-05 04:00", 30)])
 add("NR14x", [("2025-03-03 22:00", "2025-03-04 06:00", 30), ("2025-03-04 19:59", "2025-03-05 03:59", 30),
               ("2025-03-05 17:58", "2025-03-06 01:00", 30)])
+# art. 5:8 lid 3 / lid 4: 11-hour night diensten (19:00–06:45 and 19:15–07:00, 45 min break) with 12 h 30 of rest;
+# two 13-hour night diensten (18:00–07:45, 16:45–06:30), each followed by 9 h of rest
+add("NX11", [("2025-06-16 19:00", "2025-06-17 06:45", 45), ("2025-06-17 19:15", "2025-06-18 07:00", 45),
+             ("2025-06-18 19:30", "2025-06-18 23:30", 0)])
+add("NX13", [("2025-06-16 18:00", "2025-06-17 07:45", 45), ("2025-06-17 16:45", "2025-06-18 06:30", 45),
+             ("2025-06-18 15:30", "2025-06-18 18:00", 0)])
+# art. 5:8 lid 5: a night dienst (Mon 23:00) ending on Tuesday 01:30, no dienst starting on Tuesday, then night diensten from
+# Wednesday 23:30 (rest 46 h) or 23:29 (45 h 59)
+add("NB46", [("2025-06-16 23:00", "2025-06-17 01:30", 0), ("2025-06-18 23:30", "2025-06-19 07:30", 30),
+             ("2025-06-19 23:30", "2025-06-20 07:30", 30), ("2025-06-21 10:00", "2025-06-21 18:00", 30)])
+add("NB45x", [("2025-06-16 23:00", "2025-06-17 01:30", 0), ("2025-06-18 23:29", "2025-06-19 07:29", 30),
+              ("2025-06-19 23:29", "2025-06-20 07:29", 30), ("2025-06-21 10:00", "2025-06-21 18:00", 30)])
 NIGHTS3 = days(MON, 3, "22:00", "06:00", 30, next_day_end=True)
 add("NS46", NIGHTS3 + [("2025-03-08 04:00", "2025-03-08 08:00", 0)])
 add("NS46x", NIGHTS3 + [("2025-03-08 03:59", "2025-03-08 08:00", 0)])
@@ -466,6 +478,39 @@ def test_rest_after_late_night_shift(result):
     f = found(result, "NR14x", "atw.rest_after_night_shift")
     assert [(ids(x["evidence"]), x["hours"], x["threshold"]) for x in f] == [
         (["NR14x.2"], Decimal("13.98"), Decimal("14.00"))]
+
+
+def test_rest_after_an_extended_night_dienst_is_that_of_lid_3(result):
+    """Art. 5:8 Atw (text 2025-07-01). Lid 3: "In afwijking van het eerste of vierde lid kan de werkgever ten hoogste 5
+    malen in elke aaneengesloten periode van 14 maal 24 uren ... de arbeid zodanig organiseren dat een werknemer: a.
+    ten hoogste arbeid verricht gedurende 12 uren in een nachtdienst, en b. aansluitend op die nachtdienst een
+    onafgebroken rusttijd heeft van ten minste 12 uren." Lid 4: "... na die dienst de werknemer, behoudens het derde
+    lid, een onafgebroken rusttijd heeft van ten minste 14 uren". Reading chosen (docs/atw.md): after a night dienst
+    of more than 10 h and at most 12 h, which only lid 3 allows, the rest is the 12 h of lid 3 onder b, not the 14 h of
+    lid 4. Two such diensten (11 h of work, ending 06:45 and 07:00) within 7 × 24 h, each followed by 12 h 30 of
+    rest: lawful (under the other reading the second would be a second shortening of lid 4). A night dienst of 13 h
+    cannot fall under lid 3, so lid 4 applies: two of them, each followed by 9 h of rest, are a second shortening of
+    the 14 h rest within 7 × 24 h (before, lid 4 was not checked after any night dienst of more than 10 h)."""
+    assert rules_of(result, "NX11") == []
+    f = found(result, "NX13", "atw.rest_after_night_shift")
+    assert [(ids(x["evidence"]), x["hours"], x["threshold"]) for x in f] == [
+        (["NX13.2"], Decimal("9.00"), Decimal("14.00"))]
+    assert f[0]["reason"].startswith("second shortening within 7 × 24 h")
+    assert "more than 12 h" in found(result, "NX13", "atw.night_shift_too_long")[0]["reason"]
+
+
+def test_series_continues_across_a_day_on_which_only_a_night_dienst_ends(result):
+    """Art. 5:8 lid 5 Atw: "na het verrichten van een reeks van 3 of meer achtereenvolgende nachtdiensten een
+    onafgebroken rusttijd ... van ten minste 46 uren". A night dienst Mon 23:00 – Tue 01:30 (1 h 30 between 00:00 and
+    06:00), no dienst starting on Tuesday, then night diensten from Wed 23:29 and Thu 23:29: the rest of 45 h 59 after
+    the first is shorter than the series norm, so Tuesday does not end the series (the worker worked that day): 3
+    consecutive night diensten, followed by 26 h 31 of rest, a finding. With the second starting at Wed 23:30 the rest
+    is 46 h, the series ends there: 2 night diensten, no finding."""
+    assert rules_of(result, "NB46") == []
+    f = found(result, "NB45x", "atw.rest_after_night_series")
+    assert [(x["amount"], x["hours"], x["threshold"], ids(x["evidence"])) for x in f] == [
+        (Decimal("3.00"), Decimal("26.51"), Decimal("46.00"), ["NB45x.1", "NB45x.2", "NB45x.3"])]
+    assert rules_of(result, "NB45x") == ["atw.rest_after_night_series"]
 
 
 def test_rest_after_three_consecutive_nights(result):

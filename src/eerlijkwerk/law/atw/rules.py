@@ -14,7 +14,10 @@ where the law leaves room (docs/atw.md):
   Saturday 24:00 until 2019-09-03, Monday 00:00 – Sunday 24:00 from 2019-09-04; findings name the one used), and
   "elke periode van N aaneengesloten weken" is every run of N consecutive calendar weeks (rolling), evaluated for
   every run that ends in a week with work; overlapping runs that all exceed a norm are one finding;
-- consecutive diensten (art. 5:8 lid 5-7) are diensten on consecutive calendar days (no day without a dienst start);
+- consecutive diensten (art. 5:8 lid 5-7) are diensten on consecutive calendar days (no day without a dienst start,
+  except a day on which a night dienst ends that is followed by a rest shorter than rest_after_series_hours);
+- after a night dienst of more than max_night_shift_hours and at most extended_night_shift_max_hours (the exception of
+  art. 5:8 lid 3) the rest is the 12 h of lid 3 onder b, not the 14 h of lid 4 ("behoudens het derde lid");
 - work of a worker for several employers counts together; a finding names the employer of the dienst (or of the last
   record of the window) at which the norm is exceeded;
 - a norm is checked for a worker who is 18 or older (atw.volwassen_leeftijd) on the day it is measured on; younger
@@ -191,7 +194,11 @@ def _long_night_dienst(n: Norms) -> str:  # atw.night_shift_too_long
 
 
 def _late_night_short_rest(n: Norms) -> str:  # atw.rest_after_night_shift
-    return (f"is_late AND rest_after IS NOT NULL AND work <= {n.seconds(NACHT, 'max_night_shift_hours', 'day')} "
+    # lid 4 applies "behoudens het derde lid": not to a night dienst of more than 10 h and at most 12 h (lid 3 onder a;
+    # its 12 h rest, lid 3 onder b, is checked by atw.night_shift_too_long); it does apply above 12 h (lid 3 cannot)
+    return (f"is_late AND rest_after IS NOT NULL "
+            f"AND NOT (work > {n.seconds(NACHT, 'max_night_shift_hours', 'day')} "
+            f"AND work <= {n.seconds(NACHT, 'extended_night_shift_max_hours', 'day')}) "
             f"AND rest_after < {n.seconds(NACHT, 'rest_after_late_night_shift_hours', 'day')}")
 
 
@@ -524,8 +531,11 @@ def late_night_shifts(q: Sql) -> str:
                    "({reason})."))
 @rule_sql()
 def rest_after_night_shift(q: Sql) -> str:
-    """After a night dienst ending after late_end_after (of at most max_night_shift_hours: a longer one falls under
-    lid 3, atw.night_shift_too_long), an uninterrupted rest of rest_after_late_night_shift_hours; once in every
+    """After a night dienst ending after late_end_after, an uninterrupted rest of rest_after_late_night_shift_hours,
+    "behoudens het derde lid": not after a night dienst of more than max_night_shift_hours and at most
+    extended_night_shift_max_hours, which can only be worked under lid 3, whose rest of extended_rest_after_hours (lid
+    3 onder b) replaces it (atw.night_shift_too_long checks it); after a night dienst of more than
+    extended_night_shift_max_hours lid 3 cannot apply and this rest is required (docs/atw.md). Once in every
     rest_shortened_once_per_hours it may be rest_after_late_night_shift_shortened_hours (a single shortening is not
     reported: the condition cannot be seen in the records)."""
     n = q.n
@@ -581,7 +591,7 @@ def rest_after_night_series(q: Sql) -> str:
             f"AND rest_after < {n.seconds(NACHT, 'rest_after_series_hours', 'day')}")
     # a run ends at a night dienst whose next dienst is no night dienst on the same or the next day
     ends = (f"rest_after < {n.bounds(NACHT, 'rest_after_series_hours', HOUR)[1]} "
-            f"AND NOT coalesce(next_night AND next_day - day <= 1, FALSE)")
+            f"AND NOT coalesce(next_night AND next_series = series_c, FALSE)")
     v = q.adult(_series(["series_c", "run_n"], "is_night", ends, "last(rest_after ORDER BY s) AS rest_after", keep))
     return finding(dict(employer_id="employer_id", worker_id="worker_id", period_start=day_to_date("day"),
                         period_end=day_to_date(fdiv("el", DAY)), hours=hours("rest_after", up=False),
@@ -604,10 +614,9 @@ def consecutive_shifts_with_night(q: Sql) -> str:
     n = q.n
     aggs = f"sum(CAST(is_night AS BIGINT)) AS nights, max({fdiv('el', DAY)}) AS last_day"
     keep = f"nights > 0 AND n_d > {n.value(NACHT, 'max_consecutive_shifts_with_night', 'day')}"
-    # more than N diensten on consecutive days: the dienst N places back lies at most N days earlier (N = the
-    # smallest limit; atw_ns.day_back)
-    back = n.bounds(NACHT, "max_consecutive_shifts_with_night")[0]
-    v = q.adult(_series(["series_c"], "TRUE", f"day - day_back <= {back}", aggs, keep))
+    # more than N diensten in a series: the dienst N places back is in the same series (N = the smallest limit;
+    # atw_ns.series_back)
+    v = q.adult(_series(["series_c"], "TRUE", "series_back = series_c", aggs, keep))
     outer = n.value(NACHT, "max_consecutive_shifts_with_night_outer_limit", "day")
     return finding(dict(employer_id="employer_id", worker_id="worker_id", period_start=day_to_date("day"),
                         period_end=day_to_date("last_day"), amount="n_d",
