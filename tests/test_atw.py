@@ -1,8 +1,8 @@
 """Arbeidstijdenwet (Atw) on small constructed shift records: a boundary test per norm, both 2025 DST nights, rolling
 windows, night work, minors, overlapping records, record keeping, fines, and a property (hypothesis).
 
-Norms (parameters/*.yaml, art. 5:3-5:8 Atw, BWBR0007671): 12 h per dienst, 60 h per calendar week (Sunday 00:00 –
-Saturday 24:00, atw.week_definitie), averages 55 h over 4 and 48 h over 16 consecutive weeks, daily rest 11 h per 24 h
+Norms (parameters/*.yaml, art. 5:3-5:8 Atw, BWBR0007671): 12 h per dienst, 60 h per calendar week (atw.week_definitie:
+Sunday 00:00 – Saturday 24:00 until 2019-09-03, Monday 00:00 – Sunday 24:00 from 2019-09-04), averages 55 h over 4 and 48 h over 16 consecutive weeks, daily rest 11 h per 24 h
 (once per 7 × 24 h 8 h), weekly rest 36 h per 7 × 24 h or 72 h in parts of 32 h per 14 × 24 h, breaks 30 min above
 5.5 h and 45 min above 10 h of work, night dienst = more than 1 h of work between 00:00 and 06:00: at most 10 h (12 h
 at most 5 times per 14 × 24 h with 12 h rest after), 14 h rest after a night dienst ending after 02:00 (once per
@@ -34,9 +34,9 @@ from tests.helpers import PAYSLIP_DEFAULTS, write_table
 
 EMP = "90000001"  # 60 employees (the policy's base band)
 ADULT = "1990-05-05"
-MON = dt.date(2025, 3, 3)  # a Monday; its week runs Sunday 2025-03-02 .. Saturday 2025-03-08
+MON = dt.date(2025, 3, 3)  # a Monday; its week runs Monday 2025-03-03 .. Sunday 2025-03-09
 
-EMPLOYERS = {EMP: "60", "80000001": "60", "80000002": "150", "70000005": "5", "70000000": None, "70000001": None}
+EMPLOYERS = {EMP: "60", "70000018": "60", "80000001": "60", "80000002": "150", "70000005": "5", "70000000": None, "70000001": None}
 WORKERS: dict[str, tuple[str, str]] = {}  # worker -> (birth date, employer)
 SHIFTS: list[dict[str, Any]] = []
 PAYSLIPS: list[dict[str, Any]] = [{"worker_id": "DEFAULT", "employer_id": EMP, "period_start": "2020-06-01",
@@ -94,7 +94,17 @@ add("JOIN8", [("2025-03-03 05:00", "2025-03-03 11:30", 30), ("2025-03-03 19:30",
 add("WK60", days(MON, 5, "07:00", "19:45", 45))                        # 5 × 12 h = 60 h
 add("WK60x", days(MON, 5, "07:00", "19:45", 45) + [("2025-03-08 08:00", "2025-03-08 08:01", 0)])
 add("WKSPLIT", days(MON, 4, "07:00", "19:45", 45) + [("2025-03-07 08:00", "2025-03-07 16:00", 0),
-                                                     ("2025-03-08 20:00", "2025-03-09 06:00", 0)])
+                                                     ("2025-03-09 20:00", "2025-03-10 06:00", 0)])
+# the week of the fine policy (atw.week_definitie): Sunday–Saturday until 2019-09-03, Monday–Sunday from 2019-09-04;
+# employer 70000018 (its records reach back to 2018)
+W18, W25 = dt.date(2018, 3, 5), dt.date(2025, 6, 2)  # Mondays
+add("WKS18", [("2018-03-04 10:00", "2018-03-04 10:01", 0)] + days(W18, 5, "07:00", "19:45", 45), employer="70000018")
+add("WKA18", days(W18, 5, "07:00", "19:45", 45) + [("2018-03-11 10:00", "2018-03-11 10:01", 0)], employer="70000018")
+add("WKS25", [("2025-06-01 10:00", "2025-06-01 10:01", 0)] + days(W25, 5, "07:00", "19:45", 45), employer="70000018")
+add("WKA25", days(W25, 5, "07:00", "19:45", 45) + [("2025-06-08 10:00", "2025-06-08 10:01", 0)], employer="70000018")
+WKCUT = days(dt.date(2019, 9, 1), 8, "07:00", "19:45", 45)  # Sun 1 .. Sun 8 September 2019, 12 h a day
+add("WKCUT", WKCUT, employer="70000018")
+add("WKCUTx", WKCUT[:-1] + [(WKCUT[-1][0], WKCUT[-1][1].replace("19:45", "19:46"), 45)], employer="70000018")
 AV4 = [s for w in range(4) for s in days(MON + dt.timedelta(weeks=w), 5, "07:00", "18:45", 45)]  # 4 × 55 h
 add("AV4", AV4)
 add("AV4x", AV4[:-1] + [(AV4[-1][0], AV4[-1][1].replace("18:45", "18:46"), 45)])
@@ -107,6 +117,21 @@ add("DR11x", days(MON, 3, "08:00", "21:01", 61))                      # 10 h 59 
 add("DR8", [("2025-03-03 06:00", "2025-03-03 22:00", 240)])           # 8 h rest: one shortening
 add("DR8x", [("2025-03-03 06:00", "2025-03-03 22:01", 241)])          # 7 h 59
 add("DR6x", [("2025-03-03 06:00", "2025-03-04 00:30", 390)])          # 5 h 30: bijlage 2 f
+# art. 5:3 lid 2 Atw: a 24-hour period that holds an uninterrupted rest of 11 h meets the norm, whatever shorter rests it
+# also holds; only a longest rest of 8 to < 11 h is a shortening (issue 10, item 1)
+add("DRMIN", [("2025-06-02 06:00", "2025-06-02 08:00", 0), ("2025-06-02 17:00", "2025-06-02 18:00", 0),
+              ("2025-06-03 06:00", "2025-06-03 08:00", 0), ("2025-06-03 17:00", "2025-06-03 18:00", 0)])
+add("DRX11", [("2025-06-02 06:00", "2025-06-02 08:00", 0), ("2025-06-02 17:00", "2025-06-02 18:00", 0),
+              ("2025-06-03 05:00", "2025-06-03 07:00", 0), ("2025-06-03 16:00", "2025-06-03 17:00", 0),
+              ("2025-06-04 04:00", "2025-06-04 06:00", 0)])
+add("DRX1059", [("2025-06-02 06:00", "2025-06-02 08:00", 0), ("2025-06-02 17:00", "2025-06-02 18:00", 0),
+                ("2025-06-03 04:59", "2025-06-03 07:00", 0)])
+add("DRX2", [("2025-06-02 06:00", "2025-06-02 08:00", 0), ("2025-06-02 17:00", "2025-06-02 18:00", 0),
+             ("2025-06-03 04:59", "2025-06-03 07:00", 0), ("2025-06-03 16:00", "2025-06-03 17:00", 0),
+             ("2025-06-04 03:59", "2025-06-04 06:00", 0)])
+add("DRX2far", [("2025-06-02 06:00", "2025-06-02 08:00", 0), ("2025-06-02 17:00", "2025-06-02 18:00", 0),
+                ("2025-06-03 04:59", "2025-06-03 07:00", 0), ("2025-06-09 06:00", "2025-06-09 08:00", 0),
+                ("2025-06-09 17:00", "2025-06-09 18:00", 0), ("2025-06-10 04:59", "2025-06-10 07:00", 0)])
 
 
 def weekly(worker: str, first_saturday_end: str) -> None:
@@ -139,6 +164,18 @@ add("NEXT", days(MON, 6, "19:00", "06:00", 45, next_day_end=True, step=2))
 add("NR14", [("2025-03-03 22:00", "2025-03-04 06:00", 30), ("2025-03-04 20:00", "2025-03-05 04:00", 30)])
 add("NR14x", [("2025-03-03 22:00", "2025-03-04 06:00", 30), ("2025-03-04 19:59", "2025-03-05 03:59", 30),
               ("2025-03-05 17:58", "2025-03-06 01:00", 30)])
+# art. 5:8 lid 3 / lid 4: 11-hour night diensten (19:00–06:45 and 19:15–07:00, 45 min break) with 12 h 30 of rest;
+# two 13-hour night diensten (18:00–07:45, 16:45–06:30), each followed by 9 h of rest
+add("NX11", [("2025-06-16 19:00", "2025-06-17 06:45", 45), ("2025-06-17 19:15", "2025-06-18 07:00", 45),
+             ("2025-06-18 19:30", "2025-06-18 23:30", 0)])
+add("NX13", [("2025-06-16 18:00", "2025-06-17 07:45", 45), ("2025-06-17 16:45", "2025-06-18 06:30", 45),
+             ("2025-06-18 15:30", "2025-06-18 18:00", 0)])
+# art. 5:8 lid 5: a night dienst (Mon 23:00) ending on Tuesday 01:30, no dienst starting on Tuesday, then night diensten from
+# Wednesday 23:30 (rest 46 h) or 23:29 (45 h 59)
+add("NB46", [("2025-06-16 23:00", "2025-06-17 01:30", 0), ("2025-06-18 23:30", "2025-06-19 07:30", 30),
+             ("2025-06-19 23:30", "2025-06-20 07:30", 30), ("2025-06-21 10:00", "2025-06-21 18:00", 30)])
+add("NB45x", [("2025-06-16 23:00", "2025-06-17 01:30", 0), ("2025-06-18 23:29", "2025-06-19 07:29", 30),
+              ("2025-06-19 23:29", "2025-06-20 07:29", 30), ("2025-06-21 10:00", "2025-06-21 18:00", 30)])
 NIGHTS3 = days(MON, 3, "22:00", "06:00", 30, next_day_end=True)
 add("NS46", NIGHTS3 + [("2025-03-08 04:00", "2025-03-08 08:00", 0)])
 add("NS46x", NIGHTS3 + [("2025-03-08 03:59", "2025-03-08 08:00", 0)])
@@ -238,18 +275,49 @@ def test_records_with_a_short_rest_form_one_dienst(result):
 
 def test_sixty_hours_per_calendar_week(result):
     """Five diensten of 12 h (Mon–Fri) = 60 h: lawful. One more minute on Saturday: 60 h 1 min in the week of
-    Sunday 2025-03-02 .. Saturday 2025-03-08."""
+    Monday 2025-03-03 .. Sunday 2025-03-09 (the week of the fine policy since 2019-09-04, atw.week_definitie)."""
     assert rules_of(result, "WK60") == []
     f = found(result, "WK60x")
     assert [(x["rule_id"], x["hours"], x["period_start"], x["period_end"]) for x in f] == [
-        ("atw.week_too_long", Decimal("60.02"), dt.date(2025, 3, 2), dt.date(2025, 3, 8))]
+        ("atw.week_too_long", Decimal("60.02"), dt.date(2025, 3, 3), dt.date(2025, 3, 9))]
     assert ids(f[0]["evidence"]) == [f"WK60x.{i}" for i in range(1, 7)]
+    assert "Week used: week Monday 00:00 – Sunday 24:00" in f[0]["explanation"]
+    assert "Stcrt. 2019, 48353" in f[0]["explanation"] and f[0]["confidence"] == "secondary"
 
 
-def test_week_boundary_is_saturday_midnight(result):
-    """56 h Monday–Friday and a shift from Saturday 20:00 to Sunday 06:00: 4 h count in this week, 6 h in the next
-    (the week ends Saturday 24:00): 60 h, lawful, although the whole shift started in the first week."""
+def test_week_boundary_is_sunday_midnight_in_2025(result):
+    """56 h Monday–Friday and a shift from Sunday 20:00 to Monday 06:00: 4 h count in this week, 6 h in the next
+    (since 2019-09-04 the week ends Sunday 24:00): 60 h, lawful, although the whole shift started in the first week."""
     assert "atw.week_too_long" not in rules_of(result, "WKSPLIT")
+
+
+def test_week_definition_in_force_on_the_date(result):
+    """Art. 5:7 lid 2 onder b Atw (60 h per week); the Atw does not define "week" (art. 1:7, text 2025-07-01). The fine
+    policy (Beleidsregel boeteoplegging Atw en Atb 2013, BWBR0032353, toelichting bij bijlage 2) took the week from
+    Sunday 00:00 to Saturday 24:00; its amendment of 26 August 2019 (Stcrt. 2019, 48353, from 2019-09-04) from Monday
+    00:00 to Sunday 24:00. The same pattern — 5 × 12 h Monday–Friday and 1 minute on a Sunday — is a finding in 2018
+    when the minute is on the Sunday before (same Sunday–Saturday week) and lawful when it is on the Sunday after;
+    in 2025 the other way round. Each finding says which week it used."""
+    assert rules_of(result, "WKA18") == [] and rules_of(result, "WKS25") == []
+    f18, f25 = found(result, "WKS18", "atw.week_too_long"), found(result, "WKA25", "atw.week_too_long")
+    assert [(x["hours"], x["period_start"], x["period_end"]) for x in f18 + f25] == [
+        (Decimal("60.02"), dt.date(2018, 3, 4), dt.date(2018, 3, 10)),
+        (Decimal("60.02"), dt.date(2025, 6, 2), dt.date(2025, 6, 8))]
+    assert "Week used: week Sunday 00:00 – Saturday 24:00" in f18[0]["explanation"]
+    assert "from 2013-01-01" in f18[0]["explanation"] and f18[0]["confidence"] == "confirmed"
+    assert "Week used: week Monday 00:00 – Sunday 24:00" in f25[0]["explanation"]
+    assert "from 2019-09-04" in f25[0]["explanation"] and f25[0]["confidence"] == "secondary"
+
+
+def test_week_in_which_the_definition_changes_is_cut(result):
+    """The week definition changed on Wednesday 2019-09-04 (Stcrt. 2019, 48353): Sunday 1 .. Tuesday 3 September
+    belong to the last Sunday–Saturday week, Wednesday 4 .. Sunday 8 September to the first Monday–Sunday week (cut
+    at the change: no week of 8 days). 12 h a day from Sunday 1 to Sunday 8 September: 36 h + 60 h, lawful; one minute
+    more on Sunday 8 September: 60 h 1 min in the week 2019-09-04..2019-09-08."""
+    assert found(result, "WKCUT", "atw.week_too_long") == []
+    f = found(result, "WKCUTx", "atw.week_too_long")
+    assert [(x["hours"], x["period_start"], x["period_end"]) for x in f] == [
+        (Decimal("60.02"), dt.date(2019, 9, 4), dt.date(2019, 9, 8))]
 
 
 # --- 5:7 lid 2 onder c and lid 3: averages over rolling runs of weeks --------------------------------------------
@@ -261,7 +329,8 @@ def test_average_55_hours_over_4_weeks(result):
     f = found(result, "AV4x")
     assert [(x["rule_id"], x["hours"], x["threshold"]) for x in f] == [
         ("atw.average_4_weeks", Decimal("55.01"), Decimal("55.00"))]
-    assert (f[0]["period_start"], f[0]["period_end"]) == (dt.date(2025, 3, 2), dt.date(2025, 3, 29))
+    assert (f[0]["period_start"], f[0]["period_end"]) == (dt.date(2025, 3, 3), dt.date(2025, 3, 30))  # Mon–Sun weeks
+    assert "Weeks used: week Monday 00:00 – Sunday 24:00" in f[0]["explanation"]
     assert [x["outcome"] for x in fines_of(result, "AV4x", "atw.average_4_weeks")] == ["not fineable (art. 10:1 Atw)"]
 
 
@@ -273,7 +342,7 @@ def test_average_48_hours_over_16_weeks_is_rolling(result):
     f = found(result, "AV16x")
     assert [(x["rule_id"], x["hours"], x["threshold"]) for x in f] == [
         ("atw.average_16_weeks", Decimal("48.01"), Decimal("48.00"))]
-    assert (f[0]["period_start"], f[0]["period_end"]) == (dt.date(2025, 3, 16), dt.date(2025, 7, 5))
+    assert (f[0]["period_start"], f[0]["period_end"]) == (dt.date(2025, 3, 17), dt.date(2025, 7, 6))  # Mon–Sun weeks
     assert "1 period(s) of 16 consecutive weeks" in f[0]["explanation"]
     assert [(x["outcome"], x["amount"]) for x in fines_of(result, "AV16x", "atw.average_16_weeks")] == [
         ("fine", Decimal("300.00"))]
@@ -303,6 +372,31 @@ def test_daily_rest_below_eight_hours(result):
     assert [x["outcome"] for x in fines_of(result, "DR8x", "atw.daily_rest")] == ["warning"]
     assert [(x["outcome"], x["amount"]) for x in fines_of(result, "DR6x", "atw.daily_rest")] == [
         ("fine", Decimal("300.00"))]
+
+
+def test_daily_rest_a_period_with_eleven_hours_is_no_shortening(result):
+    """Art. 5:3 lid 2 Atw (BWBR0007671, text 2025-07-01): "een onafgebroken rusttijd ... van ten minste 11 uren in elke
+    aaneengesloten periode van 24 uren, welke rusttijd eenmaal in elke aaneengesloten periode van 7 maal 24 uren mag
+    worden ingekort tot ten minste 8 uren". A period whose longest rest is 11 h or more meets the norm; it is no
+    shortening, even where it also holds a shorter rest between two diensten. Smallest case of issue 10: 06:00–08:00 and
+    17:00–18:00 on Mon 2 and Tue 3 June 2025 (rests of 9 h and 12 h in every 24 h): no finding (it was reported as a
+    "second shortening"). Two days whose longest rest is exactly 11 h (18:00 → 05:00, 17:00 → 04:00): no finding."""
+    assert rules_of(result, "DRMIN") == []
+    assert rules_of(result, "DRX11") == []
+
+
+def test_daily_rest_one_shortening_allowed_two_within_7_x_24_hours_not(result):
+    """Art. 5:3 lid 2 Atw: 10 h 59 min once (18:00 → 04:59) is the one shortening allowed in 7 × 24 h (if the work
+    requires it, which records cannot show): no finding. A second rest of 10 h 59 min 23 h later (17:00 → 03:59) is
+    a second shortening within 7 × 24 h: a finding for the 24 h from the dienst of 3 June 04:59. The same two
+    shortenings exactly 7 × 24 h apart (Mon 2 and Mon 9 June, 18:00) lie in no period of 7 × 24 h together: no
+    finding."""
+    assert rules_of(result, "DRX1059") == []
+    assert rules_of(result, "DRX2far") == []
+    f = found(result, "DRX2", "atw.daily_rest")
+    assert [(x["reason"], x["hours"], x["threshold"], ids(x["evidence"]), x["period_start"]) for x in f] == [
+        ("second_shortening", Decimal("10.98"), Decimal("11.00"), ["DRX2.3"], dt.date(2025, 6, 3))]
+    assert "already shortened from 2025-06-02 18:00" in f[0]["explanation"]
 
 
 # --- 5:5 weekly rest -------------------------------------------------------------------------------------------------
@@ -384,6 +478,39 @@ def test_rest_after_late_night_shift(result):
     f = found(result, "NR14x", "atw.rest_after_night_shift")
     assert [(ids(x["evidence"]), x["hours"], x["threshold"]) for x in f] == [
         (["NR14x.2"], Decimal("13.98"), Decimal("14.00"))]
+
+
+def test_rest_after_an_extended_night_dienst_is_that_of_lid_3(result):
+    """Art. 5:8 Atw (text 2025-07-01). Lid 3: "In afwijking van het eerste of vierde lid kan de werkgever ten hoogste 5
+    malen in elke aaneengesloten periode van 14 maal 24 uren ... de arbeid zodanig organiseren dat een werknemer: a.
+    ten hoogste arbeid verricht gedurende 12 uren in een nachtdienst, en b. aansluitend op die nachtdienst een
+    onafgebroken rusttijd heeft van ten minste 12 uren." Lid 4: "... na die dienst de werknemer, behoudens het derde
+    lid, een onafgebroken rusttijd heeft van ten minste 14 uren". Reading chosen (docs/atw.md): after a night dienst
+    of more than 10 h and at most 12 h, which only lid 3 allows, the rest is the 12 h of lid 3 onder b, not the 14 h of
+    lid 4. Two such diensten (11 h of work, ending 06:45 and 07:00) within 7 × 24 h, each followed by 12 h 30 of
+    rest: lawful (under the other reading the second would be a second shortening of lid 4). A night dienst of 13 h
+    cannot fall under lid 3, so lid 4 applies: two of them, each followed by 9 h of rest, are a second shortening of
+    the 14 h rest within 7 × 24 h (before, lid 4 was not checked after any night dienst of more than 10 h)."""
+    assert rules_of(result, "NX11") == []
+    f = found(result, "NX13", "atw.rest_after_night_shift")
+    assert [(ids(x["evidence"]), x["hours"], x["threshold"]) for x in f] == [
+        (["NX13.2"], Decimal("9.00"), Decimal("14.00"))]
+    assert f[0]["reason"].startswith("second shortening within 7 × 24 h")
+    assert "more than 12 h" in found(result, "NX13", "atw.night_shift_too_long")[0]["reason"]
+
+
+def test_series_continues_across_a_day_on_which_only_a_night_dienst_ends(result):
+    """Art. 5:8 lid 5 Atw: "na het verrichten van een reeks van 3 of meer achtereenvolgende nachtdiensten een
+    onafgebroken rusttijd ... van ten minste 46 uren". A night dienst Mon 23:00 – Tue 01:30 (1 h 30 between 00:00 and
+    06:00), no dienst starting on Tuesday, then night diensten from Wed 23:29 and Thu 23:29: the rest of 45 h 59 after
+    the first is shorter than the series norm, so Tuesday does not end the series (the worker worked that day): 3
+    consecutive night diensten, followed by 26 h 31 of rest, a finding. With the second starting at Wed 23:30 the rest
+    is 46 h, the series ends there: 2 night diensten, no finding."""
+    assert rules_of(result, "NB46") == []
+    f = found(result, "NB45x", "atw.rest_after_night_series")
+    assert [(x["amount"], x["hours"], x["threshold"], ids(x["evidence"])) for x in f] == [
+        (Decimal("3.00"), Decimal("26.51"), Decimal("46.00"), ["NB45x.1", "NB45x.2", "NB45x.3"])]
+    assert rules_of(result, "NB45x") == ["atw.rest_after_night_series"]
 
 
 def test_rest_after_three_consecutive_nights(result):

@@ -21,7 +21,8 @@ weeks (the highest possible week is 50 h), so every finding is a planted one.
 
 Returns (and does not write elsewhere) the manifest ``{"counts": {rule: n}, "findings": [...], "window": ...}``; each
 finding names the rule, the worker and the shift (``shift_id``, the first record of the dienst or series the finding
-is about), the week (``period_start``, Sunday of the first week of the window) or the payslip (``payslip_id``). The
+is about), the week (``period_start``, Monday of the first week of the window: the fine policy's week since 2019-09-04,
+atw.week_definitie) or the payslip (``payslip_id``). The
 lead merges it into planted.json. Local times in Europe/Amsterdam; the window avoids the DST nights.
 """
 
@@ -176,12 +177,12 @@ def add_shifts(out_dir: Path, seed: int = 2026) -> dict:
             w.day(x, emp, wk + dt.timedelta(days=k), m)
         findings.append({"rule": "atw.shift_too_long", "worker_id": x, "shift_id": sid})
     for x in chosen["atw.week_too_long"]:
-        # 5 × 12 h (07:00–19:45) + Saturday 2 h = 62 h in the week of Sunday wk-1
+        # 5 × 12 h (07:00–19:45) + Saturday 2 h = 62 h in the week of Monday wk (Monday–Sunday weeks)
         base(x, {wk})
         for k in range(5):
             w.day(x, emp, wk + dt.timedelta(days=k), 720)
         w.day(x, emp, wk + dt.timedelta(days=5), 120)
-        findings.append({"rule": "atw.week_too_long", "worker_id": x, "period_start": str(wk - dt.timedelta(days=1))})
+        findings.append({"rule": "atw.week_too_long", "worker_id": x, "period_start": str(wk)})
     for x in chosen["atw.average_4_weeks"]:
         # 4 weeks of 5 × 11 h 12 = 56 h (4 × 55 h = 220 h < 224 h)
         four = set(mondays[6:10])
@@ -190,7 +191,7 @@ def add_shifts(out_dir: Path, seed: int = 2026) -> dict:
             for k in range(5):
                 w.day(x, emp, m + dt.timedelta(days=k), 672)
         findings.append({"rule": "atw.average_4_weeks", "worker_id": x,
-                         "period_start": str(mondays[6] - dt.timedelta(days=1))})
+                         "period_start": str(mondays[6])})
     for x in chosen["atw.daily_rest"]:
         # Monday and Tuesday 08:00–21:01 with 61 min break (12 h of work): the rest in the 24 h from each start is
         # 10 h 59 and 9 h 59 — two shortened daily rests within 7 × 24 h; the second is the finding
@@ -271,7 +272,7 @@ def add_shifts(out_dir: Path, seed: int = 2026) -> dict:
             w.day(a16, emp, m + dt.timedelta(days=j), 600)
     first = _first_window([50] * WEEKS, 16 * 48)
     findings.append({"rule": "atw.average_16_weeks", "worker_id": a16,
-                     "period_start": str(WINDOW_START + dt.timedelta(weeks=first, days=-1))})
+                     "period_start": str(WINDOW_START + dt.timedelta(weeks=first))})
     n40 = chosen["atw.night_average_16_weeks"][0]
     for m in mondays[:16]:  # 16 weeks of 5 nights 16:00–02:00 (9 h 30 of work, 2 h in 00:00–06:00): 47.5 h a week
         for j in range(5):
@@ -279,7 +280,7 @@ def add_shifts(out_dir: Path, seed: int = 2026) -> dict:
     base(n40, set(mondays[:16]))
     first = _first_window([95] * 16, 16 * 40 * 2)  # in half hours: 47.5 h a week, limit 16 × 40 h
     findings.append({"rule": "atw.night_average_16_weeks", "worker_id": n40,
-                     "period_start": str(WINDOW_START + dt.timedelta(weeks=first, days=-1))})
+                     "period_start": str(WINDOW_START + dt.timedelta(weeks=first))})
     late = chosen["atw.late_night_shifts"][0]
     for m in mondays[:13]:  # 13 weeks of 3 nights (Mon, Wed, Fri 22:00–06:00) = 39 ending after 02:00
         for j in (0, 2, 4):
@@ -287,7 +288,7 @@ def add_shifts(out_dir: Path, seed: int = 2026) -> dict:
     base(late, set(mondays[:13]))
     first = _first_window([3] * 13, 36)
     findings.append({"rule": "atw.late_night_shifts", "worker_id": late,
-                     "period_start": str(WINDOW_START + dt.timedelta(weeks=first, days=-1))})
+                     "period_start": str(WINDOW_START + dt.timedelta(weeks=first))})
 
     w.rows.sort(key=lambda r: (r["start_at"], r["worker_id"]))
     with open(out_dir / "shifts.csv", "w", encoding="utf-8", newline="") as fh:

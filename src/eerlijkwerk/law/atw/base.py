@@ -18,7 +18,7 @@ Shared tables of one bucket (integer seconds, see norms.py):
 end instants, ``off_s``/``off_e`` their UTC offsets (wall clock − instant), ``brk`` break, ``day`` local start day,
 ``work`` = e − s − brk (worked time: DST neither adds nor removes an hour), ``night`` = work between 00:00 and 06:00
 local (a lower bound: breaks are not timed in the records, so the whole break is assumed to fall in that window),
-``wk`` calendar week of the start (atw.week_definitie) and ``work1`` the part of the work in that week (a record
+``wk`` calendar week of the start (atw.week_definitie in force that day, norms.Norms.week_index) and ``work1`` the part of the work in that week (a record
 crossing into the next week shares its work in proportion to its clock time on each side; the rest, ``work − work1``,
 belongs to week ``wk + 1``), and the sequence per worker: ``gap_after`` the rest after the record (NULL after the last
 one), ``new_before``/``new_after``: the rest before/after it is at least shift_boundary_rest_hours, i.e. the record
@@ -49,7 +49,8 @@ diensten / night diensten ending after 02:00 that start in it); ``atw_wkr`` adds
 workers whose weeks can reach a rolling norm.
 
 ``atw_ns`` — the diensten of workers with at least one night dienst, with two run numbers for the series rules of
-art. 5:8 lid 5-7: ``series_c`` is the same for diensten on consecutive days (no day without a dienst start), and
+art. 5:8 lid 5-7: ``series_c`` is the same for diensten on consecutive days (no day without a dienst start, except a
+day on which a night dienst ends that is followed by a rest shorter than rest_after_series_hours), and
 (``series_c``, ``run_n``) the same for night diensten each of which directly follows the previous one, on the same or
 the next day.
 
@@ -398,25 +399,37 @@ def _week(ctx: AuditContext, n: Norms) -> None:
 
 
 def _night_sequence(ctx: AuditContext, n: Norms) -> None:
-    """atw_ns (see the module docstring), one sort of the diensten of the night workers. The runs are islands, not
-    running sums over a comparison with the previous dienst: days never decrease with the start, so ``series_c`` =
-    day − (number of distinct days so far) is the same for diensten on consecutive days and grows at a day without
-    one; ``run_n`` = diensten so far − night diensten so far is the same along an unbroken run of night diensten. A
-    night dienst follows the previous dienst directly on the same or the next day exactly when both are in the same
-    (series_c, run_n) island. For the rules' pre-selection (rules.py): ``next_night``/``next_day`` of the next dienst,
-    ``day_back`` the day of the dienst ``back`` places earlier (back = the smallest
+    """atw_ns (see the module docstring), one sort of the diensten of the night workers. ``series_c`` numbers the
+    series of consecutive diensten (art. 5:8 lid 5-7): a dienst continues the series of the previous one when it
+    starts on the same or the next calendar day, or when the days between hold no dienst start only because the
+    previous dienst is a night dienst that ends on them and the rest after it is shorter than rest_after_series_hours
+    (a worker who works until the morning has no free day: the series does not end across a rest shorter than the
+    series norm). ``run_n`` = diensten so far − night diensten so far is the same along an unbroken run of night
+    diensten, so a night dienst directly follows the previous dienst within its series exactly when both are in the
+    same (series_c, run_n) island. For the rules' pre-selection (rules.py): ``next_night``/``next_series`` of the next
+    dienst, ``series_back`` the series of the dienst ``back`` places earlier (back = the smallest
     max_consecutive_shifts_with_night)."""
     order = "PARTITION BY w ORDER BY day, s"
     back = n.bounds(NACHT, "max_consecutive_shifts_with_night")[0]
+    bridged = (f"prev_night AND {fdiv('prev_el', DAY)} >= day - 1 "
+               f"AND prev_rest < {n.seconds(NACHT, 'rest_after_series_hours', 'day')}")
     ctx.records.con.execute(f"""CREATE OR REPLACE TEMP TABLE atw_ns AS
-        SELECT w, s, day, is_night, rest_after,
-               day - dense_rank() OVER (PARTITION BY w ORDER BY day) AS series_c,
-               row_number() OVER ({order})
-               - sum(CAST(is_night AS INTEGER))
-                     OVER ({order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run_n,
-               lead(is_night) OVER ({order}) AS next_night, lead(day) OVER ({order}) AS next_day,
-               lag(day, {back}) OVER ({order}) AS day_back
-        FROM atw_d SEMI JOIN (SELECT DISTINCT w FROM atw_wk WHERE nights > 0) USING (w)""")
+        WITH a AS (
+            SELECT w, s, day, is_night, rest_after, lag(day) OVER ({order}) AS prev_day,
+                   lag(is_night) OVER ({order}) AS prev_night, lag(rest_after) OVER ({order}) AS prev_rest,
+                   lag(el) OVER ({order}) AS prev_el
+            FROM atw_d SEMI JOIN (SELECT DISTINCT w FROM atw_wk WHERE nights > 0) USING (w)),
+        b AS (
+            SELECT w, s, day, is_night, rest_after,
+                   sum(CAST(prev_day IS NULL OR (day - prev_day > 1 AND NOT coalesce({bridged}, FALSE)) AS BIGINT))
+                       OVER ({order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS series_c,
+                   row_number() OVER ({order})
+                   - sum(CAST(is_night AS INTEGER))
+                         OVER ({order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run_n
+            FROM a)
+        SELECT *, lead(is_night) OVER ({order}) AS next_night, lead(series_c) OVER ({order}) AS next_series,
+               lag(series_c, {back}) OVER ({order}) AS series_back
+        FROM b""")
 
 
 # --- record keeping (atw.records_missing): payslips without shift records --------------------------------------

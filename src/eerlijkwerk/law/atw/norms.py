@@ -33,6 +33,7 @@ DAY = 86_400
 HOUR = 3_600
 EPOCH = dt.date(1970, 1, 1)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDEF = "atw.week_definitie"
 CONF_RANK = {"confirmed": 0, "secondary": 1, "unconfirmed": 2}
 
 
@@ -235,15 +236,56 @@ class Norms:
         worst = f"greatest({', '.join(ranks)})" if len(ranks) > 1 else ranks[0]
         return f"(CASE {worst} WHEN 2 THEN 'unconfirmed' WHEN 1 THEN 'secondary' ELSE 'confirmed' END)"
 
-    def _week_shift(self, day: str) -> str:
-        # 1970-01-01 was a Thursday (index 3); a week starting on weekday w begins on days ≡ w − 3 (mod 7)
-        w = self.value("atw.week_definitie", "week_starts_day", day)
-        return f"((10 - {w}) % 7)"  # (3 − w) mod 7, kept positive
+    def _week_defs(self) -> list[tuple[int, int | None, int, int, int, int | None, str]]:
+        """The week definitions of atw.week_definitie in date order: (first day, end day or None, shift, offset, first
+        week number, last week number or None, label). Week number of local day d under a definition starting on
+        weekday w: ⌊(d + shift) / 7⌋ + offset, shift = (3 − w) mod 7 (1970-01-01 was a Thursday, index 3). The offset
+        makes the day a definition takes effect start a new week number: the week in which the definition changes is
+        cut there into two short weeks, so no week is longer than 7 days and the numbers keep increasing."""
+        out: list[tuple[int, int | None, int, int, int, int | None, str]] = []
+        for iv in self.ctx.params.timeline(WEEKDEF):
+            v = iv.value
+            vf = _day_number(iv.valid_from)
+            vt = None if iv.valid_to is None else _day_number(iv.valid_to)
+            shift = (10 - WEEKDAYS.index(v["week_starts_day"].lower())) % 7
+            if out:
+                pvf, _, ps, po, _, _, _ = out[-1]
+                offset = ((vf - 1 + ps) // 7 + po) + 1 - (vf + shift) // 7
+            else:
+                offset = 0
+            first = (vf + shift) // 7 + offset
+            last = None if vt is None else (vt - 1 + shift) // 7 + offset
+            label = (f"week {v['week_starts_day'].capitalize()} {v['week_starts_time']} – "
+                     f"{v['week_ends_day'].capitalize()} {v['week_ends_time']}: {iv.entry.source}, from "
+                     f"{iv.valid_from.isoformat()}")
+            out.append((vf, vt, shift, offset, first, last, label))
+        return out
 
     def week_index(self, day: str) -> str:
-        """Number of the week (atw.week_definitie: from the configured weekday 00:00) containing local ``day``."""
-        return fdiv(f"CAST({day} AS BIGINT) + {self._week_shift(day)}", 7)
+        """Number of the calendar week (atw.week_definitie in force on local ``day``) containing ``day``; NULL before the
+        first definition. See :meth:`_week_defs` for the week in which the definition changes."""
+        branches = [f"WHEN {self._cond(day, vf, vt)} THEN {fdiv(f'CAST({day} AS BIGINT) + {sh}', 7)} + {o}"
+                    for vf, vt, sh, o, _, _, _ in self._week_defs()]
+        return f"(CASE {' '.join(branches)} ELSE CAST(NULL AS BIGINT) END)" if branches else "CAST(NULL AS BIGINT)"
 
-    def week_first_day(self, week: str, day: str) -> str:
-        """Local day number of the first day of ``week`` (the week definition applying on ``day``)."""
-        return f"(({week}) * 7 - {self._week_shift(day)})"
+    def _week_cond(self, week: str, first: int, last: int | None) -> str:
+        return f"({week}) >= {first}" if last is None else f"(({week}) >= {first} AND ({week}) <= {last})"
+
+    def week_first_day(self, week: str, day: str | None = None) -> str:
+        """Local day number of the first day of week number ``week`` (under the definition that numbered it; ``day``
+        is not used: the number says which definition applies). NULL for a number before the first definition."""
+        branches = [f"WHEN {self._week_cond(week, fw, lw)} THEN greatest((({week}) - {o}) * 7 - {sh}, {vf})"
+                    for vf, _, sh, o, fw, lw, _ in self._week_defs()]
+        return f"(CASE {' '.join(branches)} ELSE CAST(NULL AS BIGINT) END)" if branches else "CAST(NULL AS BIGINT)"
+
+    def week_label(self, week: str) -> str:
+        """The week definition that numbered week ``week``, as text ('week Monday 00:00 – Sunday 24:00: <source>,
+        from 2019-09-04'), for the finding's explanation."""
+        branches = [f"WHEN {self._week_cond(week, fw, lw)} THEN {lit(label)}"
+                    for _, _, _, _, fw, lw, label in self._week_defs()]
+        return f"(CASE {' '.join(branches)} ELSE 'no week definition' END)" if branches else "'no week definition'"
+
+    def weeks_label(self, first: str, last: str) -> str:
+        """The week definition(s) used by the weeks ``first``..``last`` (both named where they differ)."""
+        a, b = self.week_label(first), self.week_label(last)
+        return f"(CASE WHEN {a} = {b} THEN {b} ELSE {a} || '; then ' || {b} END)"

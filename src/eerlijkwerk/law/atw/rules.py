@@ -10,10 +10,14 @@ where the law leaves room (docs/atw.md):
 - a *dienst* is a run of records separated by rests shorter than shift_boundary_rest_hours (art. 1:7 lid 1 onder c);
 - the 24-hour and 7 × 24-hour rest periods start at the start of each dienst (art. 5:3 lid 3, 5:5 lid 3: "het eerste
   tijdstip ... waarop de werknemer arbeid verricht");
-- "week" is the calendar week of atw.week_definitie (Sunday 00:00 – Saturday 24:00, the fine policy's reading), and
+- "week" is the calendar week of atw.week_definitie in force on its days (the fine policy's reading: Sunday 00:00 –
+  Saturday 24:00 until 2019-09-03, Monday 00:00 – Sunday 24:00 from 2019-09-04; findings name the one used), and
   "elke periode van N aaneengesloten weken" is every run of N consecutive calendar weeks (rolling), evaluated for
   every run that ends in a week with work; overlapping runs that all exceed a norm are one finding;
-- consecutive diensten (art. 5:8 lid 5-7) are diensten on consecutive calendar days (no day without a dienst start);
+- consecutive diensten (art. 5:8 lid 5-7) are diensten on consecutive calendar days (no day without a dienst start,
+  except a day on which a night dienst ends that is followed by a rest shorter than rest_after_series_hours);
+- after a night dienst of more than max_night_shift_hours and at most extended_night_shift_max_hours (the exception of
+  art. 5:8 lid 3) the rest is the 12 h of lid 3 onder b, not the 14 h of lid 4 ("behoudens het derde lid");
 - work of a worker for several employers counts together; a finding names the employer of the dienst (or of the last
   record of the window) at which the norm is exceeded;
 - a norm is checked for a worker who is 18 or older (atw.volwassen_leeftijd) on the day it is measured on; younger
@@ -190,7 +194,11 @@ def _long_night_dienst(n: Norms) -> str:  # atw.night_shift_too_long
 
 
 def _late_night_short_rest(n: Norms) -> str:  # atw.rest_after_night_shift
-    return (f"is_late AND rest_after IS NOT NULL AND work <= {n.seconds(NACHT, 'max_night_shift_hours', 'day')} "
+    # lid 4 applies "behoudens het derde lid": not to a night dienst of more than 10 h and at most 12 h (lid 3 onder a;
+    # its 12 h rest, lid 3 onder b, is checked by atw.night_shift_too_long); it does apply above 12 h (lid 3 cannot)
+    return (f"is_late AND rest_after IS NOT NULL "
+            f"AND NOT (work > {n.seconds(NACHT, 'max_night_shift_hours', 'day')} "
+            f"AND work <= {n.seconds(NACHT, 'extended_night_shift_max_hours', 'day')}) "
             f"AND rest_after < {n.seconds(NACHT, 'rest_after_late_night_shift_hours', 'day')}")
 
 
@@ -222,12 +230,12 @@ def shift_too_long(q: Sql) -> str:
 
 @rule(id="atw.week_too_long", statute="Atw", article="5:7 lid 2 onder b", bwb=BWB, status=Status.IN_FORCE,
       fine_policy=FINE, title="More than 60 hours of work in a week",
-      explanation=("Worked {hours} h in the week {period_start}..{period_end} (Sunday 00:00 – Saturday 24:00, the "
-                   "week of the Atw fine policy); at most {threshold} h per week. {detail}"))
+      explanation=("Worked {hours} h in the week {period_start}..{period_end}; at most {threshold} h per week. {detail}"))
 @rule_sql()
 def week_too_long(q: Sql) -> str:
-    """Work in a calendar week (atw.week_definitie) above max_week_hours. A record that crosses into the next week
-    counts there with the share of its work after Saturday 24:00 (base.py)."""
+    """Work in a calendar week (atw.week_definitie in force on its days: Sunday–Saturday until 2019-09-03, Monday–Sunday
+    from 2019-09-04) above max_week_hours. A record that crosses into the next week counts there with the share of its
+    work after the week's end (base.py). The detail names the week definition used."""
     n = q.n
     v = f"""SELECT *, row_number() OVER (ORDER BY w, wk) - 1 AS vid, wk AS first_wk, wk AS last_wk,
                    {_week_day(n)} AS day
@@ -236,7 +244,8 @@ def week_too_long(q: Sql) -> str:
     return finding(dict(employer_id="employer_id", worker_id="worker_id", **_week_dates(n, "first_wk", "last_wk"),
                         hours=hours("work", up=True), threshold=hours_literal(mx),
                         evidence="'shifts rows ' || w_rows",
-                        detail=f"CAST(w_count AS VARCHAR) || ' records; work ' || {hm('work')}",
+                        detail=(f"CAST(w_count AS VARCHAR) || ' records; work ' || {hm('work')} || '. Week used: ' "
+                                f"|| {n.week_label('wk')} || '.'"),
                         confidence=n.confidence([ARB, WEEKDEF, AGE], "day")),
                    f"FROM {q.employer(q.adult(_window_records(v)), 'w_employer')}")
 
@@ -260,7 +269,7 @@ def _average_rule(q: Sql, *, column: str, window_pid: str, window_field: str, ma
               if night is not None else "")
     detail = (f"CAST(windows AS VARCHAR) || ' period(s) of {weeks} consecutive weeks exceed the average; "
               f"highest: weeks ' || {_window_text(n, weeks)} || ', ' || {hm('worst')} || ' h of work in total' "
-              f"{nights}")
+              f"{nights} || '. Weeks used: ' || {n.weeks_label(f'worst_wk - {weeks - 1}', 'worst_wk')}")
     return finding(dict(employer_id="employer_id", worker_id="worker_id", **_week_dates(n, "first_wk", "last_wk"),
                         hours=avg_h, threshold=hours_literal(n.seconds(max_pid, max_field, "day")),
                         amount=hours("worst", up=True), evidence="'shifts rows ' || w_rows", detail=detail,
@@ -305,9 +314,10 @@ def daily_rest(q: Sql) -> str:
     """In the per_hours period from the start of each dienst, an uninterrupted rest of daily_rest_hours; once in
     every shortened_once_per_hours it may be shortened to shortened_hours (if the work requires it — which the
     records cannot show, so a single shortening is not reported). The rest of a period is its longest uninterrupted
-    rest (clipped to the period). Findings, one per distinct rest: no rest of shortened_hours in the period (reason
-    rest_below_minimum), or a shortened rest that begins less than shortened_once_per_hours after the start of an
-    earlier shortened rest (reason second_shortening)."""
+    rest (clipped to the period); a period whose longest rest is at least daily_rest_hours meets the norm, whatever
+    shorter rests it also holds, and is no shortening. Findings, one per distinct rest: no rest of shortened_hours in
+    the period (reason rest_below_minimum), or a shortened rest (shortened_hours to < daily_rest_hours) that begins
+    less than shortened_once_per_hours after the start of an earlier shortened rest (reason second_shortening)."""
     n = q.n
     # pre-selection without a sort (_daily_rest_open); a younger worker's periods fall under other norms
     c = q.adult(f"SELECT * FROM atw_dc WHERE {_daily_rest_open(n)}")
@@ -316,11 +326,15 @@ def daily_rest(q: Sql) -> str:
     rests = ("SELECT w, e AS r_at, CAST(gap_after AS BIGINT) AS r_len, e + CAST(off_e AS BIGINT) AS r_wall "
              "FROM atw_r SEMI JOIN (SELECT DISTINCT w FROM a) USING (w)")
     short = n.seconds(REST, "shortened_hours", "day")
-    # one finding per rest: periods whose longest rest is the same rest are one event
+    r11 = n.seconds(REST, "daily_rest_hours", "day")
+    # a period whose longest rest is at least daily_rest_hours meets the norm (art. 5:3 lid 2): it is neither a
+    # finding nor a shortening; only the others are 'below' (under shortened_hours) or 'shortened' (8 to < 11 h).
+    # One finding per rest: periods whose longest rest is the same rest are one event
     c = f"""SELECT * FROM (
         SELECT *, row_number() OVER (PARTITION BY w, status, at_h24 ORDER BY s) - 1 AS _first
         FROM (SELECT *, CASE WHEN longest_h24 < {short} THEN 'below' ELSE 'shortened' END AS status
-              FROM ({_rests_within(anchors, rests, ['h24'], wall=True)})))
+              FROM ({_rests_within(anchors, rests, ['h24'], wall=True)})
+              WHERE longest_h24 < {r11}))
         WHERE _first = 0"""
     v = f"""WITH c AS ({c})
         SELECT *, CAST(NULL AS BIGINT) AS prev_at, CAST(NULL AS BIGINT) AS prev_sl FROM c WHERE status = 'below'
@@ -330,7 +344,6 @@ def daily_rest(q: Sql) -> str:
             FROM c WHERE status = 'shortened' WINDOW win AS (PARTITION BY w ORDER BY at_h24))
         WHERE prev_at IS NOT NULL
           AND (at_h24 - prev_at) < {n.seconds(REST, 'shortened_once_per_hours', 'day')}"""
-    r11 = n.seconds(REST, "daily_rest_hours", "day")
     dtext = f"'dienst ' || {_dienst_text()} || '; longest rest from ' || {wall_text('at_wall_h24')}"
     detail = (f"CASE WHEN status = 'below' THEN {dtext} || ', not even the shortened rest of ' || {hm(short)} || ' h' "
               f"ELSE {dtext} || '; a rest was already shortened from ' || {wall_text('prev_sl')} || ' local time, and "
@@ -455,7 +468,8 @@ def night_shift_too_long(q: Sql) -> str:
                     || ' times in 14 × 24 h (this is number ' || CAST(k14 AS VARCHAR) || ')'
                     ELSE CAST(NULL AS VARCHAR) END AS r14,
                CASE WHEN k52 > {max52} THEN 'used more than ' || CAST({max52} AS VARCHAR)
-                    || ' times in {weeks52} weeks (number ' || CAST(k52 AS VARCHAR) || ')'
+                    || ' times in {weeks52} weeks (number ' || CAST(k52 AS VARCHAR) || '; '
+                    || {n.week_label('wk')} || ')'
                     ELSE CAST(NULL AS VARCHAR) END AS r52,
                CASE WHEN rest_after IS NOT NULL AND rest_after < {rest12}
                     THEN 'rest after it only ' || {hm('rest_after')} || ' h' ELSE CAST(NULL AS VARCHAR) END AS rrest
@@ -503,7 +517,7 @@ def late_night_shifts(q: Sql) -> str:
     v = _week_window_rule(cond, weeks, "lates16", {})
     v = q.adult(f"SELECT *, {n.week_first_day(f'worst_wk - {weeks - 1}', 'worst_wk * 7')} AS day FROM ({v})")
     detail = (f"CAST(windows AS VARCHAR) || ' period(s) of {weeks} consecutive weeks exceed it; highest: weeks ' || "
-              f"{_window_text(n, weeks)}")
+              f"{_window_text(n, weeks)} || '. Weeks used: ' || {n.weeks_label(f'worst_wk - {weeks - 1}', 'worst_wk')}")
     return finding(dict(employer_id="employer_id", worker_id="worker_id", **_week_dates(n, "first_wk", "last_wk"),
                         amount="worst", threshold=n.value(NACHT, "max_late_night_shifts_per_16_weeks", "day"),
                         evidence="'shifts rows ' || w_rows", detail=detail,
@@ -517,8 +531,11 @@ def late_night_shifts(q: Sql) -> str:
                    "({reason})."))
 @rule_sql()
 def rest_after_night_shift(q: Sql) -> str:
-    """After a night dienst ending after late_end_after (of at most max_night_shift_hours: a longer one falls under
-    lid 3, atw.night_shift_too_long), an uninterrupted rest of rest_after_late_night_shift_hours; once in every
+    """After a night dienst ending after late_end_after, an uninterrupted rest of rest_after_late_night_shift_hours,
+    "behoudens het derde lid": not after a night dienst of more than max_night_shift_hours and at most
+    extended_night_shift_max_hours, which can only be worked under lid 3, whose rest of extended_rest_after_hours (lid
+    3 onder b) replaces it (atw.night_shift_too_long checks it); after a night dienst of more than
+    extended_night_shift_max_hours lid 3 cannot apply and this rest is required (docs/atw.md). Once in every
     rest_shortened_once_per_hours it may be rest_after_late_night_shift_shortened_hours (a single shortening is not
     reported: the condition cannot be seen in the records)."""
     n = q.n
@@ -574,7 +591,7 @@ def rest_after_night_series(q: Sql) -> str:
             f"AND rest_after < {n.seconds(NACHT, 'rest_after_series_hours', 'day')}")
     # a run ends at a night dienst whose next dienst is no night dienst on the same or the next day
     ends = (f"rest_after < {n.bounds(NACHT, 'rest_after_series_hours', HOUR)[1]} "
-            f"AND NOT coalesce(next_night AND next_day - day <= 1, FALSE)")
+            f"AND NOT coalesce(next_night AND next_series = series_c, FALSE)")
     v = q.adult(_series(["series_c", "run_n"], "is_night", ends, "last(rest_after ORDER BY s) AS rest_after", keep))
     return finding(dict(employer_id="employer_id", worker_id="worker_id", period_start=day_to_date("day"),
                         period_end=day_to_date(fdiv("el", DAY)), hours=hours("rest_after", up=False),
@@ -597,10 +614,9 @@ def consecutive_shifts_with_night(q: Sql) -> str:
     n = q.n
     aggs = f"sum(CAST(is_night AS BIGINT)) AS nights, max({fdiv('el', DAY)}) AS last_day"
     keep = f"nights > 0 AND n_d > {n.value(NACHT, 'max_consecutive_shifts_with_night', 'day')}"
-    # more than N diensten on consecutive days: the dienst N places back lies at most N days earlier (N = the
-    # smallest limit; atw_ns.day_back)
-    back = n.bounds(NACHT, "max_consecutive_shifts_with_night")[0]
-    v = q.adult(_series(["series_c"], "TRUE", f"day - day_back <= {back}", aggs, keep))
+    # more than N diensten in a series: the dienst N places back is in the same series (N = the smallest limit;
+    # atw_ns.series_back)
+    v = q.adult(_series(["series_c"], "TRUE", "series_back = series_c", aggs, keep))
     outer = n.value(NACHT, "max_consecutive_shifts_with_night_outer_limit", "day")
     return finding(dict(employer_id="employer_id", worker_id="worker_id", period_start=day_to_date("day"),
                         period_end=day_to_date("last_day"), amount="n_d",
