@@ -121,3 +121,27 @@ def test_wml_fine_table(params):
         ["500", "750", "1000", "1250"], ["750", "1000", "1250", "2000"], ["1250", "2000", "3000", "4500"],
         ["2000", "3000", "4500", "7000"], ["3000", "4500", "7000", "10000"])]
     assert t["minimum_underpayment_row"] == {"below_eur": Decimal("50"), "amount": Decimal("500")}
+
+
+@pytest.mark.parametrize("date,amount", [
+    (D(2015, 12, 31), "81000"),  # Stb. 2015, 420 art. I: the amount replaced on 2016-01-01
+    (D(2016, 1, 1), "82000"),    # Stb. 2015, 420 art. I-II: EUR 82.000 from 1 januari 2016
+    (D(2017, 12, 31), "82000"),
+    (D(2018, 1, 1), "83000"),    # Stb. 2017, 433 art. I-II: EUR 83.000 from 1 januari 2018
+    (D(2019, 12, 31), "83000"),
+])
+def test_wav_statutory_maximum_fine_category_5(params, date, amount):
+    """Art. 19d lid 1 Wav: at most the fine of category 5 of Sr art. 23 lid 4, as indexed by the two-yearly AMvB of
+    art. 23 lid 9 Sr (Stb. 2015, 420; Stb. 2017, 433)."""
+    entry = params.at("wav.boete_maximum", date)
+    assert entry.value == {"category": Decimal(5), "amount_eur": Decimal(amount)}
+    if date.year >= 2016:
+        assert entry.confidence is Confidence.CONFIRMED and "officielebekendmakingen.nl/stb-201" in entry.url
+
+
+def test_wav_statutory_maximum_unknown_from_2020_is_unconfirmed_not_carried_forward(params):
+    """2020-2026: no AMvB under art. 23 lid 9 Sr was found, so the amount is unknown (null) and marked unconfirmed;
+    the 2018 amount must not silently keep applying."""
+    for year in (2020, 2022, 2024, 2026):
+        entry = params.at("wav.boete_maximum", D(year, 6, 1))
+        assert entry.value["amount_eur"] is None and entry.confidence is Confidence.UNCONFIRMED
