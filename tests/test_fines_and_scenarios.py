@@ -85,6 +85,9 @@ def test_scenario_switches_on_proposed_values(tmp_path):
     assert base.findings.num_rows == 0  # 25% × (40 × 14.71 = 588.40) = 147.10 ≥ 130.00
     sc_file = tmp_path / "phase-out.yaml"
     sc_file.write_text("name: housing phase-out\nuse_proposed_values: true\n")
+    # the plan was cancelled (status cancelled): a blanket use of proposed values does not revive it
+    assert run_audit(folder, scenario=Scenario.load(sc_file)).findings.num_rows == 0
+    sc_file.write_text("name: housing phase-out\nuse_cancelled_values: [wml.huisvesting_max_inhouding]\n")
     what_if = run_audit(folder, scenario=Scenario.load(sc_file))
     f = {x["rule_id"]: x for x in what_if.findings.to_pylist()}
     assert f["wml.housing_deduction"]["threshold"] == Decimal("117.68")  # 20% × 588.40
