@@ -200,3 +200,19 @@ def test_wav_statutory_maximum_unknown_from_2020_is_unconfirmed_not_carried_forw
     for year in (2020, 2022, 2024, 2026):
         entry = params.at("wav.boete_maximum", D(year, 6, 1))
         assert entry.value["amount_eur"] is None and entry.confidence is Confidence.UNCONFIRMED
+
+
+@pytest.mark.parametrize("date,bands,confidence", [
+    # Beleidsregels boeteoplegging Waadi 2014 (Stcrt. 2014, 5048), tarieflijst, retroactive to 2012-07-01; still the
+    # policy for fines of 2015/2016: CRvB 24-01-2018, ECLI:NL:CRVB:2018:370 (EUR 12,000 decided 28-09-2015)
+    (D(2015, 9, 28), ("12000", "24000", "48000"), Confidence.CONFIRMED),
+    (D(2016, 6, 1), ("12000", "24000", "48000"), Confidence.CONFIRMED),
+    # from CRvB 2018:370 the norm for the lowest band is 8,000; the policy text adopting 8/16/32k was not found
+    (D(2018, 1, 24), ("8000", "16000", "32000"), Confidence.UNCONFIRMED),
+    # case D2 (ECLI:NL:RBZWB:2020:6545/6546): violation 12-03-2019 fined on the 8,000 band
+    (D(2019, 3, 12), ("8000", "16000", "32000"), Confidence.SECONDARY),
+])
+def test_waadi_registration_fine_tiers_by_date(params, date, bands, confidence):
+    entry = params.at("waadi.boete_registratie", date)
+    assert tuple(str(b["amount"]) for b in entry.value["bands"]) == bands
+    assert entry.confidence is confidence
