@@ -125,7 +125,9 @@ def test_shipped_scenarios_load_and_kennismigrant_tightening(tmp_path):
                                  "gross_wage": "4500.00", "holiday_allowance": "360"}],
                      workers=[{"worker_id": "W1", "birth_date": "1999-01-01", "nationality": "IN"}])
     write_table(folder, "permits", [{"permit_id": "M1", "worker_id": "W1", "employer_id": "90000001",
-                                     "permit_type": "kennismigrant", "valid_from": "2025-01-01",
+                                     # granted in 2026: the criterion of the permit's date applies (a 2025
+                                     # permit keeps the 2025 criterion, docs/sources-wav.md)
+                                     "permit_type": "kennismigrant", "valid_from": "2026-01-01",
                                      "valid_to": "2027-12-31", "salary_category": "under_30"}])
     rule = "kennismigrant.salary_below_criterion"
     assert rule not in run_audit(folder).findings.column("rule_id").to_pylist()
