@@ -85,6 +85,9 @@ def test_scenario_switches_on_proposed_values(tmp_path):
     assert base.findings.num_rows == 0  # 25% × (40 × 14.71 = 588.40) = 147.10 ≥ 130.00
     sc_file = tmp_path / "phase-out.yaml"
     sc_file.write_text("name: housing phase-out\nuse_proposed_values: true\n")
+    # the plan was cancelled (status cancelled): a blanket use of proposed values does not revive it
+    assert run_audit(folder, scenario=Scenario.load(sc_file)).findings.num_rows == 0
+    sc_file.write_text("name: housing phase-out\nuse_cancelled_values: [wml.huisvesting_max_inhouding]\n")
     what_if = run_audit(folder, scenario=Scenario.load(sc_file))
     f = {x["rule_id"]: x for x in what_if.findings.to_pylist()}
     assert f["wml.housing_deduction"]["threshold"] == Decimal("117.68")  # 20% × 588.40
@@ -122,7 +125,9 @@ def test_shipped_scenarios_load_and_kennismigrant_tightening(tmp_path):
                                  "gross_wage": "4500.00", "holiday_allowance": "360"}],
                      workers=[{"worker_id": "W1", "birth_date": "1999-01-01", "nationality": "IN"}])
     write_table(folder, "permits", [{"permit_id": "M1", "worker_id": "W1", "employer_id": "90000001",
-                                     "permit_type": "kennismigrant", "valid_from": "2025-01-01",
+                                     # granted in 2026: the criterion of the permit's date applies (a 2025
+                                     # permit keeps the 2025 criterion, docs/sources-wav.md)
+                                     "permit_type": "kennismigrant", "valid_from": "2026-01-01",
                                      "valid_to": "2027-12-31", "salary_category": "under_30"}])
     rule = "kennismigrant.salary_below_criterion"
     assert rule not in run_audit(folder).findings.column("rule_id").to_pylist()

@@ -72,26 +72,62 @@ def _indexation_dates(params):
 
 def test_rounding_in_indexation_form_where_it_holds(params):
     """ERRATA (art. 14(1) WML, Regeling indexatie wettelijk minimumloon): new hourly = previous hourly × (1 + pct),
-    rounded up to the cent. 2025-01-01: 13.68 × 1.0275 = 14.0562 → 14.06 (Regeling nr. 2024-0000675332);
-    2026-01-01: 14.40 × 1.0215 = 14.7096 → 14.71 (Regeling nr. 2025-0000213859)."""
-    for date in (D(2025, 1, 1), D(2026, 1, 1)):
-        prev = params.value_at("wml.minimumloon_uur", date - dt.timedelta(days=1))[21]
-        pct = params.value_at("wml.indexatie", date)
-        assert (prev * (1 + pct / 100)).quantize(CENT, ROUND_CEILING) == params.value_at("wml.minimumloon_uur", date)[21]
+    rounded up to the cent. 2025-01-01: 13.68 × 1.0275 = 14.0562 → 14.06 (Regeling nr. 2024-0000675332). This short
+    form is not the legal one (art. 14 lid 9-11 index the unrounded amount, next test): with the unrounded 2.159% of
+    2026-01-01 it gives 14.40 × 1.02159 = 14.7109 → 14.72, official 14.71."""
+    date = D(2025, 1, 1)
+    prev = params.value_at("wml.minimumloon_uur", date - dt.timedelta(days=1))[21]
+    pct = params.value_at("wml.indexatie", date)
+    assert (prev * (1 + pct / 100)).quantize(CENT, ROUND_CEILING) == params.value_at("wml.minimumloon_uur", date)[21]
 
 
 def test_rounding_on_the_unrounded_chain_reproduces_every_official_amount(params):
-    """With the published percentages (2 decimals), indexing the previous *rounded* amount overshoots by a cent on
-    2024-07-01 (13.27 × 1.0309 → 13.69) and 2025-07-01 (14.06 × 1.0246 → 14.41); indexing the unrounded amount,
-    starting from RML 2,069.40 / 156 on 2024-01-01, and rounding each result up to the cent reproduces every
-    official hourly amount (21+) and every referentiemaandloon (× 156, to a multiple of EUR 0.60). The official
-    values are never adjusted to fit; see parameters/indexatie.yaml for the open point on the exact legal form."""
+    """Art. 14 lid 9-11 WML (BWBR0002638, version 2026-07-01): the revised monthly amount is rounded to a multiple of
+    EUR 0.60 (lid 9), the hourly amount is A / (4⅓ × 36) rounded up to the cent (lid 10), and the rounding of lid 9 is
+    disregarded at the next revision (lid 11). So each revision indexes the unrounded amount, starting from RML
+    2,069.40 / 156 on 2024-01-01. With the percentages as the regelingen compute them (unrounded where given: 2.159%
+    on 2026-01-01, 1.854% on 2026-07-01) this reproduces every official hourly amount (21+) and every
+    referentiemaandloon through 2026-07-01 (14.99 and 2,337.00, Stcrt. 2026, 16505). The official values are never
+    adjusted to fit."""
     exact = params.value_at("wml.referentiemaandloon", D(2024, 1, 1)) / Decimal(156)
-    for date in _indexation_dates(params):
+    dates = _indexation_dates(params)
+    assert D(2026, 7, 1) in dates
+    for date in dates:
         exact = exact * (1 + params.value_at("wml.indexatie", date) / 100)
         assert exact.quantize(CENT, ROUND_CEILING) == params.value_at("wml.minimumloon_uur", date)[21], date
         rml = (exact * 156 / Decimal("0.60")).quantize(Decimal(1), ROUND_HALF_UP) * Decimal("0.60")
         assert rml == params.value_at("wml.referentiemaandloon", date), date
+
+
+def test_indexation_percentages_are_stored_unrounded():
+    """Regeling indexatie WML per 1 januari 2026 (nr. 2025-0000213859): 0.5 × 4.056% + 0.131% = 2.159%, published
+    rounded as 2.15%; per 1 juli 2026 (Stcrt. 2026, 16505, toelichting): 1.854%, published as 1.85%. With the rounded
+    2.15% the art. 14 chain gives 14.98 on 2026-07-01 instead of the official 14.99."""
+    chain = Decimal("2069.40") / Decimal(156)
+    for pct in ("3.09", "2.75", "2.46", "2.15", "1.854"):
+        chain = chain * (1 + Decimal(pct) / 100)
+    assert chain.quantize(CENT, ROUND_CEILING) == Decimal("14.98")  # why the rounded percentage is wrong
+
+
+def test_stored_indexation_values(params):
+    assert params.value_at("wml.indexatie", D(2026, 1, 1)) == Decimal("2.159")
+    assert params.value_at("wml.indexatie", D(2026, 7, 1)) == Decimal("1.854")
+
+
+@pytest.mark.parametrize("date,expected", [
+    (D(2026, 6, 30), {20: "9.05", 19: "7.72", 18: "6.69"}),
+    (D(2026, 7, 1), {20: "9.22", 19: "7.87", 18: "6.82"}),  # Stcrt. 2026, 16505 toelichting (bbl); Besluit mjl art. 3
+])
+def test_bbl_hourly_amounts_from_2026_07(params, date, expected):
+    """Besluit minimumjeugdloon art. 3 lid 1 (BWBR0003599): bbl 20 / 19 / 18 years = 61½ / 52½ / 45½ % of the adult
+    hourly amount, rounded to the cent half-up from EUR 0.005 (art. 3 lid 2 jo. art. 2 lid 2). From 2026-07-01:
+    14.99 × 0.615 = 9.21885 → 9.22, × 0.525 = 7.86975 → 7.87, × 0.455 = 6.82045 → 6.82. Before this value existed the
+    January 2026 amounts kept applying after 2026-06-30."""
+    got = params.value_at("wml.minimumloon_uur_bbl", date)
+    assert got == {k: Decimal(v) for k, v in expected.items()}
+    adult = params.value_at("wml.minimumloon_uur", date)[21]
+    for age, pct in ((20, "61.5"), (19, "52.5"), (18, "45.5")):
+        assert (adult * Decimal(pct) / 100).quantize(CENT, ROUND_HALF_UP) == got[age]
 
 
 def test_2026_07_value_is_flagged_unconfirmed(params):
@@ -99,12 +135,31 @@ def test_2026_07_value_is_flagged_unconfirmed(params):
     assert entry is not None and entry.confidence is Confidence.UNCONFIRMED
 
 
-def test_proposed_values_do_not_apply_by_default(params):
-    """The housing-deduction phase-out (Kamerbrief 29861-156) was cancelled on 2025-10-30: the 25% cap stays
-    (rijksoverheid.nl 2025-10-30). Proposed entries exist only for scenarios."""
-    assert params.value_at("wml.huisvesting_max_inhouding", D(2027, 6, 1)) == Decimal("25")
-    proposed = [e for e in params["wml.huisvesting_max_inhouding"].values if e.status is Status.PROPOSED]
-    assert proposed, "the cancelled phase-out is kept as proposed values for what-if scenarios"
+def test_cancelled_housing_phase_out_is_marked_cancelled_and_never_applies_by_default(params):
+    """The housing-deduction phase-out (Kamerbrief 29861-156: 20/15/10/5/0 % from 2026 to 2030) was cancelled by
+    the cabinet on 2025-10-30 (rijksoverheid.nl 2025-10-30); Besluit WML art. 2a keeps 25 %. The plan's rows are
+    status cancelled (not proposed) and apply neither by default nor under a blanket use of proposed values."""
+    rows = [e for e in params["wml.huisvesting_max_inhouding"].values if e.valid_from.year >= 2026]
+    assert [e.valid_from.year for e in rows] == [2026, 2027, 2028, 2029, 2030]
+    assert all(e.status is Status.CANCELLED for e in rows)
+    for year in range(2026, 2031):
+        assert params.value_at("wml.huisvesting_max_inhouding", D(year, 6, 1)) == Decimal("25")
+    proposals = params.with_overrides({}, params.statuses | {Status.PROPOSED})
+    assert proposals.value_at("wml.huisvesting_max_inhouding", D(2027, 6, 1)) == Decimal("25")
+    named = params.with_overrides({}, params.statuses, cancelled_for=frozenset({"wml.huisvesting_max_inhouding"}))
+    assert named.value_at("wml.huisvesting_max_inhouding", D(2027, 6, 1)) == Decimal("15")
+    with pytest.raises(ParameterError, match="use_cancelled_values"):
+        params.with_overrides({}, params.statuses, cancelled_for=frozenset({"wml.no_such"}))
+
+
+def test_loader_accepts_cancelled_status(tmp_path):
+    f = tmp_path / "x.yaml"
+    f.write_text("id: t.x\ndescription: d\nunit: EUR\nlegal_basis: {statute: T}\nvalues:\n"
+                 "  2024-01-01: {value: '1', status: in_force, confidence: confirmed, source: s}\n"
+                 "  2025-01-01: {value: '2', status: cancelled, confidence: confirmed, source: s}\n")
+    p = load_parameter(f)
+    assert p.values[1].status is Status.CANCELLED
+    assert p.value_at(D(2025, 6, 1)) == Decimal("1")
 
 
 def test_holiday_allowance_and_health_insurance_caps(params):
@@ -121,3 +176,43 @@ def test_wml_fine_table(params):
         ["500", "750", "1000", "1250"], ["750", "1000", "1250", "2000"], ["1250", "2000", "3000", "4500"],
         ["2000", "3000", "4500", "7000"], ["3000", "4500", "7000", "10000"])]
     assert t["minimum_underpayment_row"] == {"below_eur": Decimal("50"), "amount": Decimal("500")}
+
+
+@pytest.mark.parametrize("date,amount", [
+    (D(2015, 12, 31), "81000"),  # Stb. 2015, 420 art. I: the amount replaced on 2016-01-01
+    (D(2016, 1, 1), "82000"),    # Stb. 2015, 420 art. I-II: EUR 82.000 from 1 januari 2016
+    (D(2017, 12, 31), "82000"),
+    (D(2018, 1, 1), "83000"),    # Stb. 2017, 433 art. I-II: EUR 83.000 from 1 januari 2018
+    (D(2019, 12, 31), "83000"),
+])
+def test_wav_statutory_maximum_fine_category_5(params, date, amount):
+    """Art. 19d lid 1 Wav: at most the fine of category 5 of Sr art. 23 lid 4, as indexed by the two-yearly AMvB of
+    art. 23 lid 9 Sr (Stb. 2015, 420; Stb. 2017, 433)."""
+    entry = params.at("wav.boete_maximum", date)
+    assert entry.value == {"category": Decimal(5), "amount_eur": Decimal(amount)}
+    if date.year >= 2016:
+        assert entry.confidence is Confidence.CONFIRMED and "officielebekendmakingen.nl/stb-201" in entry.url
+
+
+def test_wav_statutory_maximum_unknown_from_2020_is_unconfirmed_not_carried_forward(params):
+    """2020-2026: no AMvB under art. 23 lid 9 Sr was found, so the amount is unknown (null) and marked unconfirmed;
+    the 2018 amount must not silently keep applying."""
+    for year in (2020, 2022, 2024, 2026):
+        entry = params.at("wav.boete_maximum", D(year, 6, 1))
+        assert entry.value["amount_eur"] is None and entry.confidence is Confidence.UNCONFIRMED
+
+
+@pytest.mark.parametrize("date,bands,confidence", [
+    # Beleidsregels boeteoplegging Waadi 2014 (Stcrt. 2014, 5048), tarieflijst, retroactive to 2012-07-01; still the
+    # policy for fines of 2015/2016: CRvB 24-01-2018, ECLI:NL:CRVB:2018:370 (EUR 12,000 decided 28-09-2015)
+    (D(2015, 9, 28), ("12000", "24000", "48000"), Confidence.CONFIRMED),
+    (D(2016, 6, 1), ("12000", "24000", "48000"), Confidence.CONFIRMED),
+    # from CRvB 2018:370 the norm for the lowest band is 8,000; the policy text adopting 8/16/32k was not found
+    (D(2018, 1, 24), ("8000", "16000", "32000"), Confidence.UNCONFIRMED),
+    # case D2 (ECLI:NL:RBZWB:2020:6545/6546): violation 12-03-2019 fined on the 8,000 band
+    (D(2019, 3, 12), ("8000", "16000", "32000"), Confidence.SECONDARY),
+])
+def test_waadi_registration_fine_tiers_by_date(params, date, bands, confidence):
+    entry = params.at("waadi.boete_registratie", date)
+    assert tuple(str(b["amount"]) for b in entry.value["bands"]) == bands
+    assert entry.confidence is confidence

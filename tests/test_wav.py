@@ -185,8 +185,9 @@ KM = [("2024-01-01", "age_30_plus", "5331"), ("2025-01-01", "under_30", "4171"),
 @pytest.fixture(scope="module")
 def criterion_audit(tmp_path_factory):
     """The cases of test_kennismigrant_salary_criterion_per_month audited together (an audit costs seconds, a case's
-    records nothing): case i is worker W<i> with its permit and two payslips for its month, K<i>.P1 paid at the
-    criterion and K<i>.P2 one cent less."""
+    records nothing): case i is worker W<i> with its permit, granted on the first day of its month (so the criterion
+    of that month applies), and two payslips for its month, K<i>.P1 paid at the criterion and K<i>.P2 one cent
+    less."""
     slips, workers, pms = [], [], []
     for i, (month, category, criterion) in enumerate(KM):
         start = dt.date.fromisoformat(month)
@@ -201,7 +202,7 @@ def criterion_audit(tmp_path_factory):
                    "employer_id": "90000001"}]
         pms.append(permit(permit_id=f"M{i}", worker_id=f"W{i}",
                           permit_type="kennismigrant" if "blue" not in category else "eu_blue_card",
-                          salary_category=category, valid_from="2024-01-01", valid_to="2026-12-31"))
+                          salary_category=category, valid_from=month, valid_to="2026-12-31"))
     return audit(tmp_path_factory.mktemp("criterion"), permits=pms, slips=slips, workers=workers)
 
 
@@ -215,6 +216,96 @@ def test_kennismigrant_salary_criterion_per_month(criterion_audit, month, catego
          if x["rule_id"] == "kennismigrant.salary_below_criterion" and x["_worker_id"] == f"W{i}"]
     assert [(x["payslip_id"], x["threshold"], x["shortfall"]) for x in f] == [
         (f"K{i}.P2", Decimal(criterion), Decimal("0.01"))]
+
+
+def _km_audit(folder, permits, slips):
+    workers = sorted({s["worker_id"] for s in slips})
+    return audit(folder, permits=permits, slips=slips,
+                 workers=[{"worker_id": w, "birth_date": "1998-05-05", "nationality": "IN"} for w in workers])
+
+
+def _month(worker, ym, gross, pid=None):
+    start = dt.date.fromisoformat(ym + "-01")
+    end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return {"payslip_id": pid or f"{worker}.{ym}", "worker_id": worker, "period_start": start.isoformat(),
+            "period_end": end.isoformat(), "hours_worked": "160", "gross_wage": gross, "holiday_allowance": "300"}
+
+
+def _km_findings(r):
+    return sorted((f["payslip_id"], f["threshold"]) for f in r.findings.to_pylist()
+                  if f["rule_id"] == "kennismigrant.salary_below_criterion")
+
+
+@pytest.fixture(scope="module")
+def indexation_audit(tmp_path_factory):
+    """Under-30 kennismigrant criterion: EUR 4,171 in 2025, 4,357 from 2026-01-01 (salariscriterium.yaml).
+    W1: permit granted 2025-03-01, paid 4,171.00 (P1) and 4,170.99 (P2) in January 2026.
+    W2: permit granted 2026-02-01 (after the indexation), paid 4,171.00 in February 2026.
+    W3: permit valid from 2026-01-05, application received 2025-12-15 (criterion_date), paid 4,171.00 in Jan 2026.
+    W4: EU Blue Card granted 2024-03-01 (criterion 6,245), paid 5,331.00 / 5,330.99 in July 2024 (criterion 5,331
+    from 2024-06-12, Stb. 2024, 150).
+    W5: permit granted 2019-06-01 (before the first stored criterion, 2020-01-01), paid in December 2019 and
+    January 2020."""
+    permits = [
+        permit(permit_id="M1", worker_id="W1", permit_type="kennismigrant", salary_category="under_30",
+               valid_from="2025-03-01", valid_to="2027-02-28"),
+        permit(permit_id="M2", worker_id="W2", permit_type="kennismigrant", salary_category="under_30",
+               valid_from="2026-02-01", valid_to="2028-01-31"),
+        permit(permit_id="M3", worker_id="W3", permit_type="kennismigrant", salary_category="under_30",
+               valid_from="2026-01-05", valid_to="2028-01-04", criterion_date="2025-12-15"),
+        permit(permit_id="M4", worker_id="W4", permit_type="eu_blue_card", salary_category="blue_card",
+               valid_from="2024-03-01", valid_to="2026-02-28"),
+        permit(permit_id="M5", worker_id="W5", permit_type="kennismigrant", salary_category="age_30_plus",
+               valid_from="2019-06-01", valid_to="2021-05-31"),
+    ]
+    slips = [_month("W1", "2026-01", "4171.00", "W1.P1"), _month("W1", "2026-01", "4170.99", "W1.P2"),
+             _month("W2", "2026-02", "4171.00"), _month("W3", "2026-01", "4171.00"),
+             _month("W4", "2024-07", "5331.00", "W4.P1"), _month("W4", "2024-07", "5330.99", "W4.P2"),
+             _month("W5", "2019-12", "9000.00"), _month("W5", "2020-01", "4000.00")]
+    return _km_audit(tmp_path_factory.mktemp("km_index"), permits, slips)
+
+
+def test_kennismigrant_indexation_does_not_reopen_a_permit_granted(indexation_audit):
+    """IND (secondary copies): the salary is tested against the criterion in force when the application is received;
+    on extension the most recent criterion on the effective date of the extension applies (global-r-compass.nl,
+    'IND: most recent wage criterion applies when extending residence permit'); on a change of employer the one
+    current on the date of the report (IND table 'Which amount applies to my highly skilled migrant'); the yearly
+    indexation "does not affect existing residence permits" (maeslaw.nl 2023). So a 2025 permit paid the 2025
+    criterion (4,171) in January 2026 is lawful; one cent less is a finding against 4,171, not 4,357."""
+    f = [x for x in _km_findings(indexation_audit) if x[0].startswith("W1")]
+    assert f == [("W1.P2", Decimal("4171.00"))]
+
+
+def test_kennismigrant_permit_granted_after_indexation_uses_the_new_criterion(indexation_audit):
+    """A permit granted on 2026-02-01 was tested against the 2026 criterion: 4,171 is below 4,357."""
+    assert [x for x in _km_findings(indexation_audit) if x[0].startswith("W2")] == [("W2.2026-02", Decimal("4357.00"))]
+
+
+def test_kennismigrant_criterion_date_column_gives_the_application_date(indexation_audit):
+    """An application received 2025-12-15 was tested against the 2025 criterion, although the permit starts in
+    January 2026."""
+    assert [x for x in _km_findings(indexation_audit) if x[0].startswith("W3")] == []
+
+
+def test_blue_card_lowered_by_law_applies_to_permits_granted_before(indexation_audit):
+    """Stb. 2024, 150 (Richtlijn (EU) 2021/1883) cut the Blue Card criterion from 6,245 to 5,331 from 2024-06-12:
+    a card granted under 6,245 and paid 5,331 in July 2024 meets the law in force; 5,330.99 does not."""
+    f = indexation_audit.findings.to_pylist()
+    w4 = [x for x in f if x["rule_id"] == "kennismigrant.salary_below_criterion" and x["_worker_id"] == "W4"]
+    assert [(x["payslip_id"], x["threshold"]) for x in w4] == [("W4.P2", Decimal("5331.00"))]
+    assert "lower than that of the permit's criterion date 2024-03-01" in w4[0]["detail"]
+
+
+def test_kennismigrant_period_without_criterion_is_reported_not_skipped(indexation_audit):
+    """The first stored criterion is 2020-01-01 (salariscriterium.yaml): a permit granted 2019-06-01 cannot be
+    compared, for its 2019 and its 2020 pay periods alike (its criterion date has no stored criterion). Both are
+    named as not evaluated, with the reason; no finding is made up (EUR 4,000 in January 2020 is below the 2020
+    criterion of 4,612, but the 2019 criterion that applied to this permit is not stored)."""
+    assert [x for x in _km_findings(indexation_audit) if x[0].startswith("W5")] == []
+    notes = [n for n in indexation_audit.notes if n.startswith("Kennismigrant")]
+    assert len(notes) == 1
+    assert "2 pay period(s) not evaluated" in notes[0]
+    assert "criterion date is before the first stored criterion (2020-01-01)" in notes[0]
 
 
 @settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

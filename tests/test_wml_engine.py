@@ -35,7 +35,7 @@ def rules_found(result):
 
 def test_period_split_at_rate_change(tmp_path):
     """2025-06-16..2025-07-13, 160 h: 15 days at 14.06 and 13 days at 14.40 →
-    160 × (15 × 14.06 + 13 × 14.40) / 28 = 2274.857… → 2274.86 (rounded up to the cent)."""
+    160 × (15 × 14.06 + 13 × 14.40) / 28 = 2274.857… → 2274.86 (rounded half-up to the cent)."""
     r = audit(tmp_path, [{"period_start": "2025-06-16", "period_end": "2025-07-13", "hours_worked": "160",
                           "gross_wage": "2274.86", "holiday_allowance": "182.00"}])
     e = ev(r)
@@ -83,6 +83,25 @@ def test_exactly_due_is_no_finding_one_cent_less_is(tmp_path):
     r = audit(tmp_path, [{**base, "gross_wage": "562.40"}, {**base, "gross_wage": "562.39"}])
     f = r.findings.to_pylist()
     assert [(x["rule_id"], x["payslip_id"], x["shortfall"]) for x in f] == [("wml.underpayment", "P2", CENT)]
+
+
+def test_due_rounds_half_up_once_per_period(tmp_path):
+    """The law rounds the hourly amount (art. 14 lid 10 WML: EUR 14.71 from 2026-01-01, Regeling indexatie WML per
+    1 januari 2026), not the product: 151.33 h × 14.71 = 2,226.0643, rounded half-up to the cent as Besluit
+    minimumjeugdloon art. 2 lid 2 rounds derived amounts: 2,226.06 (docs/engine.md "Exact money"). A payroll paying
+    hours × rate commercially rounded (2,226.06) has paid the minimum wage; 2,226.05 is EUR 0.01 short. Rounding
+    the product up (2,226.07) made the first a 1-cent underpayment. An exact half cent rounds up:
+    0.50 h × 14.71 = 7.355 → 7.36."""
+    base = {"period_start": "2026-02-01", "period_end": "2026-02-28", "holiday_allowance": "200.00"}
+    r = audit(tmp_path, [{**base, "hours_worked": "151.33", "gross_wage": "2226.06"},
+                         {**base, "hours_worked": "151.33", "gross_wage": "2226.05"},
+                         {**base, "hours_worked": "0.50", "gross_wage": "7.35"},
+                         {**base, "hours_worked": "0.50", "gross_wage": "7.36"}],
+              workers=[{"worker_id": "W1", "birth_date": "1990-05-05"}])
+    assert ev(r, "P1")["minimum_wage_due"] == Decimal("2226.06") and ev(r, "P1")["shortfall"] == 0
+    assert ev(r, "P3")["minimum_wage_due"] == Decimal("7.36")
+    f = [(x["payslip_id"], x["shortfall"]) for x in r.findings.to_pylist() if x["rule_id"] == "wml.underpayment"]
+    assert sorted(f) == [("P2", CENT), ("P3", CENT)]
 
 
 def test_housing_cap_boundary(tmp_path):
@@ -166,6 +185,11 @@ def age_on(birth: dt.date, d: dt.date) -> int:
     return d.year - birth.year - ((d.month, d.day) < (birth.month, birth.day))
 
 
+def _half_up_cents(x: Fraction) -> Decimal:
+    """x EUR rounded to the cent, a half cent upwards (exact: x is a Fraction)."""
+    return Decimal(math.floor(x * 100 + Fraction(1, 2))) / 100
+
+
 def oracle_due(birth: dt.date, start: dt.date, end: dt.date, hours: Decimal, fulltime: Decimal) -> Fraction | None:
     """Exact (rational) minimum wage due, day by day."""
     days = (end - start).days + 1
@@ -201,14 +225,15 @@ def payslip(draw):
 @given(st.lists(payslip(), min_size=120, max_size=120))
 def test_engine_matches_day_by_day_oracle(tmp_path_factory, slips):
     """For random periods (2021–2026, spanning rate changes and birthdays, 36/38/40-hour weeks) the engine's due
-    equals an independent day-by-day Decimal computation rounded up to the cent, and a wage of due ± delta gives an
-    underpayment finding exactly when it is below the exact due (paying more never creates a finding). Every payslip is
+    equals an independent day-by-day Decimal computation rounded half-up to the cent (docs/engine.md "Exact money"),
+    and a wage of due ± delta gives an underpayment finding exactly when it is below that due (paying more never
+    creates a finding). Every payslip is
     a worker of its own: 120 random payslips in one audit, after the minimal example (before: 3 × 40 in 3 audits)."""
     folder = tmp_path_factory.mktemp("oracle")
     rows, workers, contracts, expect = [], [], [], {}
     for i, (start, end, birth, hours, fulltime, delta) in enumerate(slips, start=1):
         due = oracle_due(birth, start, end, hours, fulltime)
-        due_c = None if due is None else Decimal(math.ceil(due * 100)) / 100
+        due_c = None if due is None else _half_up_cents(due)
         gross = max(Decimal(0), (due_c or Decimal(0)) + delta)
         wid = f"W{i}"
         workers.append({"worker_id": wid, "birth_date": birth.isoformat()})
@@ -217,7 +242,7 @@ def test_engine_matches_day_by_day_oracle(tmp_path_factory, slips):
         rows.append({"payslip_id": f"P{i}", "worker_id": wid, "period_start": start.isoformat(),
                      "period_end": end.isoformat(), "hours_worked": str(hours), "gross_wage": str(gross),
                      "holiday_allowance": "10000"})
-        expect[f"P{i}"] = (due_c, due is not None and Fraction(gross) < due)
+        expect[f"P{i}"] = (due_c, due_c is not None and gross < due_c)
     result = run_audit(records(folder, rows, workers=workers, contracts=contracts))
     ev_rows = {e["payslip_id"]: e for e in result.evaluations.to_pylist()}
     under = {f["payslip_id"] for f in result.findings.to_pylist() if f["rule_id"] == "wml.underpayment"}

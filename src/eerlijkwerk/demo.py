@@ -335,7 +335,7 @@ class Payroll:
         return (s.hours if hours is None else hours) * self.law.rate(s.end, age_on(s.worker.birth, s.end))
 
     def due(self, s: Slip) -> Decimal:
-        return cents_up(self.exact_due(s))
+        return cents(self.exact_due(s))  # half-up to the cent, as the engine (docs/engine.md "Exact money")
 
     def holiday_due(self, s: Slip) -> Decimal:
         return cents_up(self.exact_due(s) * self.law.holiday_pct / HUNDRED)

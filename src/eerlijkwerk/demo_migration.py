@@ -15,7 +15,8 @@ their sources), not by the engine:
   policy in force on the last day of illegal work; no culpability assessed (100%), no aggravation recorded.
   Art. 23 Wav claim rows: one per such worker at the employer of record.
 - ``kennismigrant.salary_below_criterion``: pay periods of knowledge migrants paid below the IND salary criterion of
-  their category, converted per period (1 week × 12/52, 4 weeks × 12/13), threshold rounded up to the cent.
+  their category as of the permit's valid_from (the yearly indexation does not reopen a permit), converted per
+  period (1 week × 12/52, 4 weeks × 12/13), threshold rounded up to the cent.
 - ``wagweu.no_notification`` / ``wagweu.client_no_check``: the two postings of third-country nationals, one not
   notified, one notified after the start.
 - ``waadi.unregistered_lender`` / ``waadi.hirer_unregistered_lender``: one lender's registration lapses for four
@@ -153,8 +154,13 @@ def _wav_norm(day: dt.date, form: str) -> Decimal:
     return [v for f, v in WAV_NORM if f <= day][-1][form]
 
 
-def _criterion(cat: str, period_end: dt.date) -> int:
-    return [v for f, v in KM_CRITERIA if f <= period_end][-1][cat]
+def _criterion(cat: str, period_end: dt.date, criterion_date: dt.date | None = None) -> int:
+    """The criterion for a pay period: that of the permit's criterion date (its valid_from), or the one in force on
+    the period's last day where that is lower (kennismigrant/rules.py; the indexation does not reopen a permit)."""
+    at_end = [v for f, v in KM_CRITERIA if f <= period_end][-1][cat]
+    if criterion_date is None:
+        return at_end
+    return min(at_end, [v for f, v in KM_CRITERIA if f <= max(criterion_date, KM_CRITERIA[0][0])][-1][cat])
 
 
 def _period_fraction(start: dt.date, end: dt.date) -> Fraction:
@@ -336,6 +342,7 @@ def add_migration(out_dir: Path, manifest: dict, seed: int) -> dict:
         return a, b
 
     km_slips: dict[str, str] = {}  # payslip_id -> salary category (knowledge migrants and Blue Card holders)
+    km_from: dict[str, dt.date] = {}  # payslip_id -> the permit's valid_from (its criterion date)
     renewals = 0
     for w in valid:
         e, kind = emp_of[w], kinds[w]
@@ -361,6 +368,7 @@ def add_migration(out_dir: Path, manifest: dict, seed: int) -> dict:
             permit(w, kind, e, a, b, cat)
             for s in demo.slips_of[w]:
                 km_slips[s.id] = cat
+                km_from[s.id] = a
         else:
             permit(w, "arbeid_vrij", None, a, b)
     for w in twv_other:
@@ -386,14 +394,16 @@ def add_migration(out_dir: Path, manifest: dict, seed: int) -> dict:
         if len(below) == n_km_below:
             break
         s = rng.choice(demo.slips_of[w])
-        room = _ceil_cents(_criterion(km_slips[s.id], s.end) * _period_fraction(s.start, s.end)) - s.gross
+        room = _ceil_cents(_criterion(km_slips[s.id], s.end, km_from[s.id]) * _period_fraction(s.start, s.end)) \
+            - s.gross
         if room >= Decimal("10.00"):  # paid below the criterion, but never below the original (compliant) wage
             below[s.id] = (Decimal(rng.randint(1_000, int(min(room, Decimal(400)) * 100))) / 100).quantize(CENT)
     if len(below) < n_km_below:
         raise ValueError("not enough knowledge migrants to plant the salary-criterion periods")
     for pid, cat in sorted(km_slips.items()):
         s = slip_by_id[pid]
-        exact = _criterion(cat, s.end) * _period_fraction(s.start, s.end)
+        crit = _criterion(cat, s.end, km_from[pid])
+        exact = crit * _period_fraction(s.start, s.end)
         threshold = _ceil_cents(exact)
         old = s.gross
         if pid in below:
@@ -404,7 +414,7 @@ def add_migration(out_dir: Path, manifest: dict, seed: int) -> dict:
                 "employer_id": s.employer, "period_start": s.start.isoformat(), "period_end": s.end.isoformat(),
                 "kind": "kennismigrant_below_criterion", "paid": str(new), "threshold": str(threshold),
                 "shortfall": str(below[pid].quantize(CENT)), "reason": cat, "presumption": False,
-                "arithmetic": f"{_criterion(cat, s.end)} × {_period_fraction(s.start, s.end)} = {float(exact):.4f} "
+                "arithmetic": f"{crit} × {_period_fraction(s.start, s.end)} = {float(exact):.4f} "
                               f"→ {threshold} (rounded up); paid {new}"})
         else:
             new = max(old, _ceil_cents(exact * Fraction(rng.randint(105, 130), 100)))

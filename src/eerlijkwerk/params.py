@@ -2,11 +2,14 @@
 
 A parameter file (``src/eerlijkwerk/law/<statute>/parameters/<name>.yaml``, format in docs/parameters.md) is a
 timeline of dated values. Each value carries its ``valid_from``, its ``status`` (in force / adopted, not yet in force /
-proposed), its ``confidence`` (confirmed / secondary / unconfirmed), its source and URL. Numbers are written as
+proposed / cancelled), its ``confidence`` (confirmed / secondary / unconfirmed), its source and URL. Numbers are written as
 strings and read as :class:`decimal.Decimal`; a YAML float is an error, so no euro ever passes through binary floating
 point.
 
-Proposed values are left out unless a scenario switches them on (:meth:`ParameterSet.with_scenario`).
+Proposed values are left out unless a scenario switches them on (:meth:`ParameterSet.with_overrides`). Cancelled
+values (a plan withdrawn before it became law) are never applied by default, nor by a scenario's blanket
+``use_proposed_values: true``: only a scenario that names the parameter in ``use_cancelled_values``, or gives the value
+itself, applies them.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ class Status(StrEnum):
     IN_FORCE = "in_force"
     ADOPTED = "adopted_not_in_force"
     PROPOSED = "proposed"
+    CANCELLED = "cancelled"  # a plan withdrawn before it became law: kept for what-if scenarios only
 
 
 class Confidence(StrEnum):
@@ -205,11 +209,15 @@ class ParameterSet:
     params: dict[str, Parameter] = field(default_factory=dict)
     statuses: frozenset[Status] = DEFAULT_STATUSES
     proposed_for: frozenset[str] | None = None
+    cancelled_for: frozenset[str] = frozenset()
 
     def _statuses(self, pid: str) -> frozenset[Status]:
+        out = self.statuses - {Status.CANCELLED}  # cancelled values only for the parameters a scenario names
         if self.proposed_for is not None and pid in self.proposed_for:
-            return self.statuses | {Status.PROPOSED}
-        return self.statuses
+            out = out | {Status.PROPOSED}
+        if pid in self.cancelled_for:
+            out = out | {Status.CANCELLED}
+        return out
 
     @classmethod
     def load_dirs(cls, dirs: list[Path]) -> "ParameterSet":
@@ -250,9 +258,11 @@ class ParameterSet:
         return entry.value
 
     def with_overrides(self, overrides: dict[str, dict[Any, dict[str, Any]]], statuses: frozenset[Status],
-                       proposed_for: frozenset[str] | None = None) -> "ParameterSet":
+                       proposed_for: frozenset[str] | None = None,
+                       cancelled_for: frozenset[str] = frozenset()) -> "ParameterSet":
         """A copy with scenario values added (same valid_from replaces; they apply whatever their status) and the
-        given statuses applying (to every parameter, or to ``proposed_for`` only)."""
+        given statuses applying (to every parameter, or to ``proposed_for`` only); values with status ``cancelled``
+        apply only for the parameter ids in ``cancelled_for``. Raises ParameterError for an unknown parameter id."""
         params = dict(self.params)
         for pid, entries in overrides.items():
             base = params.get(pid)
@@ -264,4 +274,7 @@ class ParameterSet:
         unknown = sorted((proposed_for or frozenset()) - set(params))
         if unknown:
             raise ParameterError(f"scenario names unknown parameter(s) in use_proposed_values: {unknown}")
-        return ParameterSet(params, statuses, proposed_for)
+        unknown = sorted(cancelled_for - set(params))
+        if unknown:
+            raise ParameterError(f"scenario names unknown parameter(s) in use_cancelled_values: {unknown}")
+        return ParameterSet(params, statuses, proposed_for, frozenset(cancelled_for))

@@ -41,6 +41,12 @@ def div_ceil(a: ir.IntegerValue, b: ir.IntegerValue) -> ir.IntegerValue:
     return _int_divide(a + b - 1, b)
 
 
+def div_half_up(a: ir.IntegerValue, b: ir.IntegerValue) -> ir.IntegerValue:
+    """a / b rounded to the nearest whole unit, a half upwards, for a >= 0, b > 0 (⌊(2a + b) / 2b⌋): the
+    commercial rounding to the cent (e.g. the minimum wage due for a period, docs/engine.md)."""
+    return _int_divide(2 * a + b, 2 * b)
+
+
 def div_floor(a: ir.IntegerValue, b: ir.IntegerValue) -> ir.IntegerValue:
     """⌊a / b⌋ for a >= 0, b > 0: a limit, as the largest whole-cent amount that stays within it."""
     return _int_divide(a, b)

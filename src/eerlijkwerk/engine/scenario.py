@@ -4,6 +4,7 @@
 name: Kennismigrant tightening (29861-163)
 description: ...
 use_proposed_values: true        # apply parameter values whose status is 'proposed' (or a list of parameter ids)
+use_cancelled_values: [wml.huisvesting_max_inhouding]  # apply values whose status is 'cancelled' (named ids only)
 enable_rules: [wav.some_rule]    # rules whose status is 'proposed'
 parameters:                      # dated entries in the parameter-file format (docs/parameters.md)
   wml.huisvesting_max_inhouding:
@@ -32,6 +33,7 @@ class Scenario(BaseModel):
     name: str
     description: str = ""
     use_proposed_values: bool | list[str] = False  # true: every proposed value; a list: those parameters only
+    use_cancelled_values: list[str] = []  # withdrawn plans: only for the parameters named here, never by a blanket true
     enable_rules: list[str] = []
     parameters: dict[str, dict[Any, dict[str, Any]]] = {}
 
@@ -52,6 +54,7 @@ class Scenario(BaseModel):
 
     def apply(self, params: ParameterSet) -> ParameterSet:
         """Parameters as the scenario sets them: its own dated values always apply; proposed values of the
-        parameter files apply for every parameter (use_proposed_values: true) or the listed ones."""
+        parameter files apply for every parameter (use_proposed_values: true) or the listed ones; cancelled values
+        only for the parameters listed in use_cancelled_values."""
         only = frozenset(self.use_proposed_values) if isinstance(self.use_proposed_values, list) else None
-        return params.with_overrides(self.parameters, self.statuses, only)
+        return params.with_overrides(self.parameters, self.statuses, only, frozenset(self.use_cancelled_values))

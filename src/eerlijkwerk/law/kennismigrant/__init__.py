@@ -6,3 +6,4 @@ REQUIRES_TABLES = ("permits",)
 STATUTES = ("Vb 2000",)
 
 from eerlijkwerk.law.kennismigrant import rules  # noqa: E402,F401
+from eerlijkwerk.law.kennismigrant.rules import coverage_notes  # noqa: E402,F401

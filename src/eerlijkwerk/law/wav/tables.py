@@ -23,6 +23,9 @@ PERMITS = register_table(
             Column("salary_category", Kind.CHOICE,
                    choices=("age_30_plus", "under_30", "reduced", "blue_card", "blue_card_reduced"),
                    doc="kennismigrant / EU Blue Card: the salary criterion the permit was granted under"),
+            Column("criterion_date", Kind.DATE,
+                   doc="kennismigrant / EU Blue Card: the date the IND tested the salary (application, extension or "
+                       "change of employer received); the criterion of that date applies; default valid_from"),
         ),
         row_checks=(
             RowCheck("valid_to < valid_from", "valid_to", "valid_to is before valid_from"),

@@ -14,8 +14,10 @@ the payslips per audit, which keeps only what the findings need (:func:`flagged`
 is written out (engine/run.py ``AuditResult.evaluation_sql``).
 
 - ``due_c``: the minimum wage due, Σ over segments of hours × days/period days × rate, where the rate is the hourly
-  amount (2024+) or, before 2024, the weekly amount ÷ the employer's full-time week; computed exactly and rounded up
-  to the cent (the smallest payment that discharges it);
+  amount (2024+) or, before 2024, the weekly amount ÷ the employer's full-time week; computed exactly and rounded to
+  the cent half-up, once per period (the law rounds the hourly amounts, art. 14 lid 10 WML and Besluit
+  minimumjeugdloon art. 2 lid 2, not each product: hours × rate paid commercially rounded is paid in full; reading
+  in docs/engine.md "Exact money");
 - ``housing_cap_c`` (rounded down), ``housing_unlawful_c``, ``health_unlawful_c``, ``unlawful_c`` (housing + health +
   other deductions), ``paid_c`` = gross − unlawful deductions, ``shortfall_c`` = due − paid when positive;
 - ``holiday_due_c`` (8% of the exact due, rounded up) and ``holiday_short_c``;
@@ -40,7 +42,7 @@ import ibis
 import ibis.expr.types as ir
 
 from eerlijkwerk.engine.context import OPEN_END, AuditContext
-from eerlijkwerk.engine.exact import age_at, birthday, cents_to_eur, div_ceil, div_floor, to_units
+from eerlijkwerk.engine.exact import age_at, birthday, cents_to_eur, div_ceil, div_floor, div_half_up, to_units
 
 #: Full-time week (hours) assumed when no contract covers a payslip. Not a legal value: 40 h gives the lowest hourly
 #: minimum before 2024, so a finding never rests on the assumption; the finding says it was made.
@@ -325,7 +327,7 @@ def evaluation(ctx: AuditContext, p: ir.Table | None = None) -> ir.Table:
 
     k = e.period_days * e.fulltime_c * 100  # common denominator: due in cents = due_x / k
     due_x = e.due_x.fill_null(0)
-    due_c = div_ceil(due_x, k)
+    due_c = div_half_up(due_x, k)  # the product rounded to the cent, half up (docs/engine.md "Exact money")
     gross_c = e.gross_c.fill_null(0)
 
     # art. 13 WML: housing may be deducted up to housing_bp/100 % of the minimum wage due, only with a written
