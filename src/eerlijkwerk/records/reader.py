@@ -231,12 +231,55 @@ def _read_csv(path: Path, tm: TableMapping) -> tuple[list[str], pa.Table]:
             c.clear()
         rows.clear()
 
+    # Every record is one physical line: a quote still open at the end of a line is an unclosed quote (a cell may
+    # not hold a line break). The csv module would carry on into the next lines and make them part of that cell, so
+    # the rows after it would be neither evaluated, nor counted, nor named. Instead ``lines`` feeds the reader a
+    # closing quote at the end of that line, the record is rejected with the line where the quote opened and how
+    # many lines it would have swallowed, and the next line is read as a row of its own.
+    n_records = 0  # records the reader has returned
+    line_nr = 0  # physical lines read (the header is line 1)
+    quote_open = False  # the record just returned was closed by ``lines``
+    reach: dict[int, list] = {}  # line of an unclosed quote -> [last line it would swallow, a later quote closes it]
+    seeking: list[int] = []  # unclosed quotes whose closing line is not yet found
+
+    def lines(fh):
+        nonlocal line_nr, quote_open
+        asked = -1
+        for line in fh:
+            if n_records == asked:  # the reader asks for more of the same record: its quote is open
+                quote_open = True
+                yield '"\n'  # closes the quoted cell: the record ends on the line it started on
+            line_nr += 1
+            if seeking:
+                for opened in seeking:
+                    reach[opened][0] = line_nr
+                if _closes_quote(line):
+                    for opened in seeking:
+                        reach[opened][1] = True
+                    seeking.clear()
+            asked = n_records
+            yield line
+        if n_records == asked:
+            quote_open = True
+            yield '"\n'
+
     try:
         with open(path, newline="", encoding=encoding, errors="strict") as fh:
-            reader = csv.reader(fh, delimiter=delimiter)
-            row_nr = 0
+            reader = csv.reader(lines(fh), delimiter=delimiter)
             for rec in reader:
-                row_nr += 1
+                n_records += 1
+                row_nr = line_nr
+                if quote_open:
+                    quote_open = False
+                    if header is None:
+                        raise RecordsError(f"{path}: line 1 (the header) has a quote that is not closed on that line")
+                    col = len(rec) - 1  # the open cell is the last one
+                    where = f"column {col + 1} ({header[col]})" if col < len(header) else f"field {col + 1}"
+                    bad.append((row_nr, f"unclosed quote: the quote opened in {where} on line {row_nr} is not closed "
+                                        f"on that line (a cell may not hold a line break)"))
+                    reach[row_nr] = [row_nr, False, len(bad) - 1]
+                    seeking.append(row_nr)
+                    continue
                 if header is None:
                     header = [h.strip().lstrip("\ufeff") for h in rec]
                     if not any(header):
@@ -268,6 +311,14 @@ def _read_csv(path: Path, tm: TableMapping) -> tuple[list[str], pa.Table]:
     if header is None:
         raise RecordsError(f"{path}: the file is empty (no header row)")
     flush()
+    for opened, (last, closed, i) in reach.items():
+        if last == opened:
+            more = "no line follows it"
+        else:
+            span = f"line {last}" if last == opened + 1 else f"the next {last - opened} lines, {opened + 1} to {last}"
+            more = (f"it would have swallowed {span}{'' if closed else ' (the end of the file)'}; they are read as "
+                    f"rows of their own")
+        bad[i] = (opened, f"{bad[i][1]}; {more}")
     if bad and not any(c.num_rows for c in chunks):
         raise RecordsError(f"{path}: no row has the header's {len(header)} fields (delimiter '{delimiter}'): check "
                            f"the delimiter, or set 'delimiter' for this table in the mapping file")
@@ -280,6 +331,17 @@ def _read_csv(path: Path, tm: TableMapping) -> tuple[list[str], pa.Table]:
         table = table.append_column("_malformed", pa.array([None] * table.num_rows, pa.string()))
         table = pa.concat_tables([table, extra])
     return header, table
+
+
+def _closes_quote(line: str) -> bool:
+    """A quote that is open at the start of ``line`` is closed in it: a quote character not doubled (``""`` is a
+    quote inside the cell), as the csv module reads it."""
+    i = line.find('"')
+    while i != -1:
+        if line[i + 1:i + 2] != '"':
+            return True
+        i = line.find('"', i + 2)
+    return False
 
 
 RESERVED = ("_row", "_malformed", "file_row_number")
