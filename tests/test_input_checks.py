@@ -92,3 +92,89 @@ def test_unclosed_quote_on_the_last_line_and_in_the_header(tmp_path):
     csv_path.write_text('payslip_id,"worker_id\nP1,W1\n', encoding="utf-8")
     with pytest.raises(RecordsError, match=r"payslips.csv: line 1 \(the header\) has a quote that is not closed"):
         load_records(folder)
+
+
+# --- b. two files for one table; names whatever their case ---------------------------------------------------------
+
+def _as_parquet(csv_path: Path, target: Path) -> None:
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    pq.write_table(pacsv.read_csv(csv_path, convert_options=pacsv.ConvertOptions(strings_can_be_null=False)), target)
+
+
+def test_two_files_for_one_table_are_refused_naming_both(tmp_path):
+    """payslips.csv beside payslips.parquet: reading one and ignoring the other would drop rows silently (before, the
+    CSV was read and the Parquet file ignored without a word). Refused, naming both and how to choose (the mapping)."""
+    folder = records(tmp_path / "in", [GOOD])
+    _as_parquet(folder / "payslips.csv", folder / "payslips.parquet")
+    with pytest.raises(RecordsError) as exc:
+        load_records(folder)
+    assert str(exc.value) == (f"{folder}: 2 sources for table 'payslips': payslips.csv, payslips.parquet. Only one is "
+                              f"read, never one of them silently: remove the others, or name the file (and sheet) for "
+                              f"'payslips' in the mapping file")
+    res = CliRunner().invoke(app, ["audit", str(folder), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2 and "payslips.csv, payslips.parquet" in res.output and "Traceback" not in res.output
+
+
+def test_the_mapping_chooses_and_names_the_file_not_read(tmp_path):
+    from eerlijkwerk.records.reader import Mapping
+
+    folder = records(tmp_path / "in", [GOOD])
+    _as_parquet(folder / "payslips.csv", folder / "payslips.parquet")
+    (tmp_path / "m.yaml").write_text("payslips:\n  file: payslips.parquet\n", encoding="utf-8")
+    recs = load_records(folder, Mapping.load(tmp_path / "m.yaml"))
+    assert recs.loads["payslips"].file == "payslips.parquet" and recs.loads["payslips"].rows_valid == 1
+    assert "payslips.csv not read: the mapping names payslips.parquet for table 'payslips'" in recs.loads["payslips"].warnings
+
+
+def test_a_sheet_and_a_file_for_one_table_are_refused(tmp_path):
+    import openpyxl
+
+    folder = records(tmp_path / "in", [GOOD])
+    wb = openpyxl.Workbook()
+    wb.active.title = "Payslips"
+    wb.active.append(["payslip_id"])
+    wb.save(folder / "export.xlsx")
+    with pytest.raises(RecordsError, match=r"2 sources for table 'payslips': payslips.csv, sheet 'Payslips' of "
+                                           r"export.xlsx"):
+        load_records(folder)
+
+
+def test_table_file_names_match_whatever_their_case(tmp_path):
+    """Payslips.CSV and WORKERS.csv are the payslips and workers tables (before: 'required table not found'); on a
+    file system that keeps both payslips.csv and Payslips.csv they are two sources, refused."""
+    folder = records(tmp_path / "in", [GOOD, {**GOOD, "gross_wage": "500"}])
+    (folder / "payslips.csv").rename(folder / "Payslips.CSV")
+    (folder / "workers.csv").rename(folder / "WORKERS.csv")
+    recs = load_records(folder)
+    assert recs.loads["payslips"].file == "Payslips.CSV" and recs.loads["payslips"].rows_valid == 2
+    assert recs.loads["workers"].rows_valid == 1
+    (folder / "payslips.csv").write_bytes((folder / "Payslips.CSV").read_bytes())
+    if len(list(folder.iterdir())) == 4:  # a case-sensitive file system: two files
+        with pytest.raises(RecordsError, match=r"2 sources for table 'payslips': Payslips.CSV, payslips.csv"):
+            load_records(folder)
+
+
+# --- d. a symbolic link that loops ----------------------------------------------------------------------------------
+
+def test_a_symlink_loop_is_named_as_such(tmp_path):
+    """shifts.csv -> shifts.csv: Path.exists() is False for it, so the table was treated as 'not given' (empty) without
+    a word, and a looping records folder was 'no such file or folder'. Both are now named."""
+    import os
+
+    folder = records(tmp_path / "in", [GOOD])
+    os.symlink("shifts.csv", folder / "shifts.csv")
+    with pytest.raises(RecordsError) as exc:
+        load_records(folder)
+    assert str(exc.value).startswith(f"{folder / 'shifts.csv'}: is a symbolic link that loops")
+    res = CliRunner().invoke(app, ["audit", str(folder), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2 and "symbolic link that loops" in res.output and "Traceback" not in res.output
+    (folder / "shifts.csv").unlink()
+    os.symlink("nowhere.csv", folder / "shifts.csv")
+    with pytest.raises(RecordsError, match="is a symbolic link to nowhere.csv, which does not exist"):
+        load_records(folder)
+    loop = tmp_path / "loop"
+    os.symlink(loop, loop)
+    with pytest.raises(RecordsError, match="loop: is a symbolic link that loops"):
+        load_records(loop)
