@@ -126,32 +126,116 @@ class Records:
 # reading sources as text
 
 
-def _find_source(folder: Path, name: str, tm: TableMapping) -> tuple[str, Path, str | None] | None:
-    """(format, path, sheet) of a table, or None when absent."""
+TABLE_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
+MAPPED_SUFFIXES = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".xlsx": "xlsx", ".xlsm": "xlsx"}
+
+
+def _path_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be opened as a file, or None: a symbolic link that loops or leads nowhere is named as such
+    (``Path.exists()`` says False for both, which would make a table look absent)."""
+    import errno
+
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a symbolic link that loops (it points, directly or through other links, back to itself)"
+        if os.path.islink(path):
+            return f"is a symbolic link to {os.readlink(path)}, which does not exist"
+        return f"cannot be opened: {exc.strerror or exc}"
+    return None
+
+
+class _Folder:
+    """The files of a records folder, looked up by lower-case name (``Payslips.CSV`` is the payslips table), with the
+    sheet names of its workbooks read once."""
+
+    def __init__(self, folder: Path):
+        self.path = folder
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as exc:
+            raise RecordsError(f"{folder}: cannot list the folder: {exc.strerror or exc}") from exc
+        self.by_lower: dict[str, list[Path]] = {}
+        for n in names:
+            self.by_lower.setdefault(n.lower(), []).append(folder / n)
+        self.books = [p for n in names if n.lower().endswith(".xlsx") and not n.startswith("~$")
+                      for p in [folder / n]]
+        self._sheets: dict[Path, list[str]] = {}
+
+    def sheets(self, book: Path) -> list[str]:
+        if book not in self._sheets:
+            problem = _path_problem(book)
+            if problem:
+                raise RecordsError(f"{book}: {problem}")
+            self._sheets[book] = _sheet_names(book)
+        return self._sheets[book]
+
+    def sheet_named(self, book: Path, name: str) -> list[str]:
+        """The sheets of ``book`` named ``name``, ignoring case."""
+        return [s for s in self.sheets(book) if s.lower() == name.lower()]
+
+
+def _find_source(folder: Path, name: str, tm: TableMapping, files: _Folder | None = None,
+                 warnings: list[str] | None = None) -> tuple[str, Path, str | None] | None:
+    """(format, path, sheet) of a table, or None when absent.
+
+    A table is the file named after it (``payslips.csv``, ``payslips.parquet`` or ``payslips.xlsx``; names match
+    whatever their case) or a sheet of that name in a workbook of the folder. Two of these for one table is an error
+    naming every one (which one to read is the inspector's choice: give it in the mapping file); a file named after
+    a table that cannot be opened (a symbolic link that loops or leads nowhere) is an error too, never an absent
+    table. With ``file:`` in the mapping that file is read, and any other file named after the table is reported in
+    ``warnings`` as not read.
+    """
     if folder.is_file():
         if folder.suffix.lower() not in (".xlsx", ".xlsm"):
             raise RecordsError(f"{folder}: give a folder of tables or an Excel workbook (.xlsx)")
-        sheet = tm.sheet or name
-        return ("xlsx", folder, sheet) if sheet in _sheet_names(folder) else None
+        if tm.sheet:
+            return ("xlsx", folder, tm.sheet) if tm.sheet in _sheet_names(folder) else None
+        sheets = [s for s in _sheet_names(folder) if s.lower() == name.lower()]
+        if len(sheets) > 1:
+            raise RecordsError(f"{folder}: sheets {', '.join(repr(s) for s in sheets)} are all the table '{name}' "
+                               f"(sheet names match whatever their case): keep one, or name it in the mapping file")
+        return ("xlsx", folder, sheets[0]) if sheets else None
+    files = files or _Folder(folder)
+    own = [p for suffix in TABLE_SUFFIXES for p in files.by_lower.get(f"{name}{suffix}", [])]
+    for p in own:
+        problem = _path_problem(p)
+        if problem:
+            raise RecordsError(f"{p}: {problem}; it is named as the table '{name}': replace it with the file, or "
+                               f"remove it")
     if tm.file:
         p = folder / tm.file
-        if not p.exists():
-            raise RecordsError(f"{p}: file named in the mapping for table '{name}' does not exist")
-        fmt = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".xlsx": "xlsx", ".xlsm": "xlsx"}.get(p.suffix.lower())
+        if not os.path.lexists(p):
+            same = files.by_lower.get(tm.file.lower(), [])
+            if len(same) != 1:
+                raise RecordsError(f"{p}: file named in the mapping for table '{name}' does not exist")
+            p = same[0]
+        problem = _path_problem(p)
+        if problem:
+            raise RecordsError(f"{p}: {problem} (the file named in the mapping for table '{name}')")
+        fmt = MAPPED_SUFFIXES.get(p.suffix.lower())
         if fmt is None:
             raise RecordsError(f"{p}: unknown file type (use .csv, .parquet or .xlsx)")
+        others = [o.name for o in own if o != p]
+        if others and warnings is not None:
+            warnings.append(f"{', '.join(others)} not read: the mapping names {p.name} for table '{name}'")
         return (fmt, p, tm.sheet or name if fmt == "xlsx" else None)
-    for fmt, suffix in (("csv", ".csv"), ("parquet", ".parquet"), ("xlsx", ".xlsx")):
-        p = folder / f"{name}{suffix}"
-        if p.exists():
-            return (fmt, p, name if fmt == "xlsx" else None)
-    books = sorted(folder.glob("*.xlsx"))
-    if len(books) == 1 and name in _sheet_names(books[0]):
-        return ("xlsx", books[0], name)
-    if len(books) > 1 and any(name in _sheet_names(b) for b in books):
-        raise RecordsError(f"{folder}: {len(books)} workbooks hold a sheet '{name}' or may: give one workbook, or "
-                           f"name the file per table in the mapping file")
-    return None
+    found: list[tuple[str, Path, str]] = []
+    for p in own:
+        fmt = TABLE_SUFFIXES[p.suffix.lower()]
+        found.append((fmt, p, (files.sheet_named(p, name) or [name])[0] if fmt == "xlsx" else None))
+    for book in files.books:
+        if book in own:
+            continue
+        for sheet in files.sheet_named(book, name):
+            found.append(("xlsx", book, sheet))
+    if len(found) > 1:
+        what = ", ".join(p.name if sheet is None or p in own else f"sheet '{sheet}' of {p.name}" for _, p, sheet in found)
+        raise RecordsError(f"{folder}: {len(found)} sources for table '{name}': {what}. Only one is read, never one of "
+                           f"them silently: remove the others, or name the file (and sheet) for '{name}' in the "
+                           f"mapping file")
+    return found[0] if found else None
 
 
 def _sheet_names(book: Path) -> list[str]:
@@ -231,12 +315,55 @@ def _read_csv(path: Path, tm: TableMapping) -> tuple[list[str], pa.Table]:
             c.clear()
         rows.clear()
 
+    # Every record is one physical line: a quote still open at the end of a line is an unclosed quote (a cell may
+    # not hold a line break). The csv module would carry on into the next lines and make them part of that cell, so
+    # the rows after it would be neither evaluated, nor counted, nor named. Instead ``lines`` feeds the reader a
+    # closing quote at the end of that line, the record is rejected with the line where the quote opened and how
+    # many lines it would have swallowed, and the next line is read as a row of its own.
+    n_records = 0  # records the reader has returned
+    line_nr = 0  # physical lines read (the header is line 1)
+    quote_open = False  # the record just returned was closed by ``lines``
+    reach: dict[int, list] = {}  # line of an unclosed quote -> [last line it would swallow, a later quote closes it]
+    seeking: list[int] = []  # unclosed quotes whose closing line is not yet found
+
+    def lines(fh):
+        nonlocal line_nr, quote_open
+        asked = -1
+        for line in fh:
+            if n_records == asked:  # the reader asks for more of the same record: its quote is open
+                quote_open = True
+                yield '"\n'  # closes the quoted cell: the record ends on the line it started on
+            line_nr += 1
+            if seeking:
+                for opened in seeking:
+                    reach[opened][0] = line_nr
+                if _closes_quote(line):
+                    for opened in seeking:
+                        reach[opened][1] = True
+                    seeking.clear()
+            asked = n_records
+            yield line
+        if n_records == asked:
+            quote_open = True
+            yield '"\n'
+
     try:
         with open(path, newline="", encoding=encoding, errors="strict") as fh:
-            reader = csv.reader(fh, delimiter=delimiter)
-            row_nr = 0
+            reader = csv.reader(lines(fh), delimiter=delimiter)
             for rec in reader:
-                row_nr += 1
+                n_records += 1
+                row_nr = line_nr
+                if quote_open:
+                    quote_open = False
+                    if header is None:
+                        raise RecordsError(f"{path}: line 1 (the header) has a quote that is not closed on that line")
+                    col = len(rec) - 1  # the open cell is the last one
+                    where = f"column {col + 1} ({header[col]})" if col < len(header) else f"field {col + 1}"
+                    bad.append((row_nr, f"unclosed quote: the quote opened in {where} on line {row_nr} is not closed "
+                                        f"on that line (a cell may not hold a line break)"))
+                    reach[row_nr] = [row_nr, False, len(bad) - 1]
+                    seeking.append(row_nr)
+                    continue
                 if header is None:
                     header = [h.strip().lstrip("\ufeff") for h in rec]
                     if not any(header):
@@ -268,6 +395,14 @@ def _read_csv(path: Path, tm: TableMapping) -> tuple[list[str], pa.Table]:
     if header is None:
         raise RecordsError(f"{path}: the file is empty (no header row)")
     flush()
+    for opened, (last, closed, i) in reach.items():
+        if last == opened:
+            more = "no line follows it"
+        else:
+            span = f"line {last}" if last == opened + 1 else f"the next {last - opened} lines, {opened + 1} to {last}"
+            more = (f"it would have swallowed {span}{'' if closed else ' (the end of the file)'}; they are read as "
+                    f"rows of their own")
+        bad[i] = (opened, f"{bad[i][1]}; {more}")
     if bad and not any(c.num_rows for c in chunks):
         raise RecordsError(f"{path}: no row has the header's {len(header)} fields (delimiter '{delimiter}'): check "
                            f"the delimiter, or set 'delimiter' for this table in the mapping file")
@@ -280,6 +415,17 @@ def _read_csv(path: Path, tm: TableMapping) -> tuple[list[str], pa.Table]:
         table = table.append_column("_malformed", pa.array([None] * table.num_rows, pa.string()))
         table = pa.concat_tables([table, extra])
     return header, table
+
+
+def _closes_quote(line: str) -> bool:
+    """A quote that is open at the start of ``line`` is closed in it: a quote character not doubled (``""`` is a
+    quote inside the cell), as the csv module reads it."""
+    i = line.find('"')
+    while i != -1:
+        if line[i + 1:i + 2] != '"':
+            return True
+        i = line.find('"', i + 2)
+    return False
 
 
 RESERVED = ("_row", "_malformed", "file_row_number")
@@ -871,7 +1017,8 @@ def load_records(path: Path | str, mapping: Mapping | None = None,
     law.statute_packages()  # each statute package registers the tables it reads
     folder = Path(path)
     if not folder.exists():
-        raise RecordsError(f"{folder}: no such file or folder")
+        problem = _path_problem(folder) if os.path.islink(folder) else None
+        raise RecordsError(f"{folder}: {problem or 'no such file or folder'}")
     mapping = mapping or Mapping()
     unknown = [t for t in mapping.tables if t not in {s.name for s in ordered_tables()}]
     if unknown:
@@ -883,9 +1030,11 @@ def load_records(path: Path | str, mapping: Mapping | None = None,
     con.execute(f"SET memory_limit = '{os.environ.get('EERLIJKWERK_MEMORY_LIMIT', '3GB')}'")
     con.execute("CREATE OR REPLACE TABLE rejects (tbl VARCHAR, file VARCHAR, row_nr BIGINT, col VARCHAR, value VARCHAR, reason VARCHAR)")
     loads: dict[str, TableLoad] = {}
+    files = None if folder.is_file() else _Folder(folder)
     for spec in ordered_tables():
         tm = mapping.tables.get(spec.name, TableMapping())
-        found = _find_source(folder, spec.name, tm)
+        notes: list[str] = []
+        found = _find_source(folder, spec.name, tm, files, notes)
         if found is None:
             if spec.required_table:
                 raise RecordsError(f"{folder}: required table '{spec.name}' not found "
@@ -912,6 +1061,7 @@ def load_records(path: Path | str, mapping: Mapping | None = None,
         finally:
             if fmt != "parquet":
                 con.unregister(f"arrow_{spec.name}")
+        loads[spec.name].warnings[:0] = notes
         if spec.required_table and loads[spec.name].rows_read == 0:
             raise RecordsError(f"{label}: the table has a header but no rows")
     return Records(con=con, loads=loads, source=str(folder))
