@@ -55,6 +55,10 @@ WEEKREST = "atw.wekelijkse_rust"
 PAUZE = "atw.pauze"
 WEEKDEF = "atw.week_definitie"
 PERIODS = "atw.nachtdienst_perioden"
+#: every norm the shared Atw tables read: each rule computes its findings' confidence per row from the norms it
+#: applies on the finding's day (Norms.confidence), so the engine does not fold in the others
+ATW_PARAMS = ("atw.arbeidstijd", REST, WEEKREST, "atw.nachtdienst", PERIODS, PAUZE, "atw.volwassen_leeftijd",
+              WEEKDEF)
 #: reason of atw.consecutive_shifts_with_night above the outer limit (art. 5:8 lid 7, an offence; fines.py)
 ABOVE_LID_7 = "above the outer limit of art. 5:8 lid 7"
 
@@ -208,8 +212,8 @@ DIENST_SELECTIONS.extend([_long_dienst, _daily_rest_open, lambda n: f"pause < {_
 
 # --- 5:7 working time -------------------------------------------------------------------------------------------
 
-@rule(id="atw.shift_too_long", statute="Atw", article="5:7 lid 2 onder a", bwb=BWB, status=Status.IN_FORCE,
-      fine_policy=FINE, title="More than 12 hours of work in one dienst",
+@rule(id="atw.shift_too_long", statute="Atw", article="5:7 lid 2 onder a", bwb=BWB, row_confidence=ATW_PARAMS, status=Status.IN_FORCE,
+      fine_policy=FINE, title="More than {p:atw.arbeidstijd/max_shift_hours} hours of work in one dienst",
       explanation=("Worked {hours} h in one dienst ({detail}); a worker of 18 or older may work at most {threshold} h "
                    "per dienst."))
 @rule_sql()
@@ -228,8 +232,8 @@ def shift_too_long(q: Sql) -> str:
                    f"FROM {q.employer(v)}")
 
 
-@rule(id="atw.week_too_long", statute="Atw", article="5:7 lid 2 onder b", bwb=BWB, status=Status.IN_FORCE,
-      fine_policy=FINE, title="More than 60 hours of work in a week",
+@rule(id="atw.week_too_long", statute="Atw", article="5:7 lid 2 onder b", bwb=BWB, row_confidence=ATW_PARAMS, status=Status.IN_FORCE,
+      fine_policy=FINE, title="More than {p:atw.arbeidstijd/max_week_hours} hours of work in a week",
       explanation=("Worked {hours} h in the week {period_start}..{period_end}; at most {threshold} h per week. {detail}"))
 @rule_sql()
 def week_too_long(q: Sql) -> str:
@@ -277,8 +281,9 @@ def _average_rule(q: Sql, *, column: str, window_pid: str, window_field: str, ma
                    f"FROM {q.employer(v, 'w_employer')}")
 
 
-@rule(id="atw.average_16_weeks", statute="Atw", article="5:7 lid 2 onder c", bwb=BWB, status=Status.IN_FORCE,
-      fine_policy=FINE, title="More than 48 hours a week on average over 16 weeks",
+@rule(id="atw.average_16_weeks", statute="Atw", article="5:7 lid 2 onder c", bwb=BWB, row_confidence=ATW_PARAMS, status=Status.IN_FORCE,
+      fine_policy=FINE, title=("More than {p:atw.arbeidstijd/avg_16_weeks_max_hours} hours a week on average over "
+             "{p:atw.arbeidstijd/avg_16_weeks_window_weeks} weeks"),
       explanation=("On average {hours} h a week over 16 consecutive weeks ({detail}); at most {threshold} h a week "
                    "on average in every period of 16 consecutive weeks."))
 @rule_sql()
@@ -290,8 +295,9 @@ def average_16_weeks(q: Sql) -> str:
                          max_field="avg_16_weeks_max_hours", night=False)
 
 
-@rule(id="atw.average_4_weeks", statute="Atw", article="5:7 lid 3", bwb=BWB, status=Status.IN_FORCE,
-      fine_policy=FINE, title="More than 55 hours a week on average over 4 weeks",
+@rule(id="atw.average_4_weeks", statute="Atw", article="5:7 lid 3", bwb=BWB, row_confidence=ATW_PARAMS, status=Status.IN_FORCE,
+      fine_policy=FINE, title=("More than {p:atw.arbeidstijd/avg_4_weeks_max_hours} hours a week on average over "
+             "{p:atw.arbeidstijd/avg_4_weeks_window_weeks} weeks"),
       explanation=("On average {hours} h a week over 4 consecutive weeks ({detail}); at most {threshold} h a week on "
                    "average in every period of 4 consecutive weeks, unless a collective agreement sets another limit "
                    "(art. 5:7 lid 4)."))
@@ -305,8 +311,9 @@ def average_4_weeks(q: Sql) -> str:
 
 # --- 5:3 and 5:5 rest -------------------------------------------------------------------------------------------
 
-@rule(id="atw.daily_rest", statute="Atw", article="5:3 lid 2", bwb=BWB, status=Status.IN_FORCE, fine_policy=FINE,
-      title="Less than 11 hours of uninterrupted rest in 24 hours",
+@rule(id="atw.daily_rest", statute="Atw", article="5:3 lid 2", bwb=BWB, row_confidence=ATW_PARAMS, status=Status.IN_FORCE, fine_policy=FINE,
+      title=("Less than {p:atw.dagelijkse_rust/daily_rest_hours} hours of uninterrupted rest in "
+             "{p:atw.dagelijkse_rust/per_hours} hours"),
       explanation=("In the 24 h from the start of the dienst of {period_start} ({detail}) the longest uninterrupted "
                    "rest was {hours} h; the norm is {threshold} h."))
 @rule_sql()
@@ -355,11 +362,13 @@ def daily_rest(q: Sql) -> str:
                    f"FROM {q.employer(v)}")
 
 
-@rule(id="atw.weekly_rest", statute="Atw", article="5:5 lid 2", bwb=BWB, status=Status.IN_FORCE, fine_policy=FINE,
-      title="No weekly rest of 36 hours (or 72 hours per 14 days)",
-      explanation=("No uninterrupted rest of {threshold} h in the 7 × 24 h from the start of a dienst, and less than "
-                   "72 h of rest in parts of at least 32 h in the 14 × 24 h from it ({detail}). Longest rest in 7 × 24 "
-                   "h: {hours} h; in 14 × 24 h: {amount} h."))
+@rule(id="atw.weekly_rest", statute="Atw", article="5:5 lid 2", bwb=BWB, row_confidence=ATW_PARAMS, status=Status.IN_FORCE, fine_policy=FINE,
+      title=("No weekly rest of {p:atw.wekelijkse_rust/weekly_rest_hours} hours (or "
+             "{p:atw.wekelijkse_rust/alt_rest_hours} hours per {p:atw.wekelijkse_rust/alt_per_hours} hours)"),
+      explanation=("No uninterrupted rest of {threshold} h in the {p:atw.wekelijkse_rust/per_hours} h from the start of a dienst, and less than "
+                   "{p:atw.wekelijkse_rust/alt_rest_hours} h of rest in parts of at least {p:atw.wekelijkse_rust/alt_min_part_hours} h in the "
+                   "{p:atw.wekelijkse_rust/alt_per_hours} h from it ({detail}). Longest rest in {p:atw.wekelijkse_rust/per_hours} h: {hours} h; "
+                   "in {p:atw.wekelijkse_rust/alt_per_hours} h: {amount} h."))
 @rule_sql()
 def weekly_rest(q: Sql) -> str:
     """From the start of each dienst: an uninterrupted rest of weekly_rest_hours within per_hours, or (the
@@ -413,10 +422,12 @@ def weekly_rest(q: Sql) -> str:
 
 # --- 5:4 breaks -------------------------------------------------------------------------------------------------
 
-@rule(id="atw.break", statute="Atw", article="5:4 lid 2", bwb=BWB, status=Status.IN_FORCE, fine_policy=FINE,
+@rule(id="atw.break", statute="Atw", article="5:4 lid 2", bwb=BWB, row_confidence=ATW_PARAMS, status=Status.IN_FORCE, fine_policy=FINE,
       title="Break too short for the hours worked",
       explanation=("Worked {hours} h in the dienst of {period_start} ({detail}) with {amount} h of break; more than "
-                   "5.5 h of work needs a break of at least 0.50 h, more than 10 h at least 0.75 h: here {threshold} h."))
+                   "{p:atw.pauze/threshold_1_hours} h of work needs a break of at least {p:atw.pauze/over_5_5_hours_minutes} minutes, "
+                   "more than {p:atw.pauze/threshold_2_hours} h at least {p:atw.pauze/over_10_hours_minutes} minutes: here "
+                   "{threshold} h."))
 @rule_sql()
 def break_too_short(q: Sql) -> str:
     """Breaks in a dienst (recorded break minutes plus gaps of at least min_part_minutes between its records) below
@@ -432,10 +443,13 @@ def break_too_short(q: Sql) -> str:
 
 # --- 5:8 night work ---------------------------------------------------------------------------------------------
 
-@rule(id="atw.night_shift_too_long", statute="Atw", article="5:8 lid 1 en 3", bwb=BWB, status=Status.IN_FORCE,
-      fine_policy=FINE, title="Night dienst longer than 10 hours (the 12-hour exception not met)",
-      explanation=("Worked {hours} h in a night dienst ({detail}); at most {threshold} h per night dienst, up to 12 h "
-                   "only at most 5 times in 14 × 24 h and 22 times in 52 weeks, each followed by 12 h of rest "
+@rule(id="atw.night_shift_too_long", statute="Atw", article="5:8 lid 1 en 3", bwb=BWB, row_confidence=ATW_PARAMS, status=Status.IN_FORCE,
+      fine_policy=FINE, title=("Night dienst longer than {p:atw.nachtdienst/max_night_shift_hours} hours (the "
+             "{p:atw.nachtdienst/extended_night_shift_max_hours}-hour exception not met)"),
+      explanation=("Worked {hours} h in a night dienst ({detail}); at most {threshold} h per night dienst, up to "
+                   "{p:atw.nachtdienst/extended_night_shift_max_hours} h only at most {p:atw.nachtdienst/extended_max_times_per_hours} times in "
+                   "{p:atw.nachtdienst/extended_window_hours} h and {p:atw.nachtdienst/extended_max_times_per_52_weeks} times in 52 weeks, each "
+                   "followed by {p:atw.nachtdienst/extended_rest_after_hours} h of rest "
                    "({reason})."))
 @rule_sql()
 def night_shift_too_long(q: Sql) -> str:
@@ -489,8 +503,9 @@ def night_shift_too_long(q: Sql) -> str:
                    f"FROM {q.employer(q.adult(v))}")
 
 
-@rule(id="atw.night_average_16_weeks", statute="Atw", article="5:8 lid 2", bwb=BWB, status=Status.IN_FORCE,
-      fine_policy=FINE, title="More than 40 hours a week on average over 16 weeks with 16 or more night diensten",
+@rule(id="atw.night_average_16_weeks", statute="Atw", article="5:8 lid 2", bwb=BWB, row_confidence=ATW_PARAMS, status=Status.IN_FORCE,
+      fine_policy=FINE, title=("More than {p:atw.nachtdienst/avg_16_weeks_max_hours} hours a week on average over "
+             "{p:atw.nachtdienst/avg_16_weeks_window_weeks} weeks with {p:atw.nachtdienst/avg_16_weeks_trigger_night_shifts} or more night diensten"),
       explanation=("On average {hours} h a week over 16 consecutive weeks in which the worker did 16 or more night "
                    "diensten ({detail}); at most {threshold} h a week on average."))
 @rule_sql()
@@ -502,8 +517,9 @@ def night_average_16_weeks(q: Sql) -> str:
                          max_pid=NACHT, max_field="avg_16_weeks_max_hours", night=True)
 
 
-@rule(id="atw.late_night_shifts", statute="Atw", article="5:8 lid 8", bwb=BWB, status=Status.IN_FORCE,
-      fine_policy=FINE, title="More than 36 night diensten ending after 02:00 in 16 weeks",
+@rule(id="atw.late_night_shifts", statute="Atw", article="5:8 lid 8", bwb=BWB, row_confidence=ATW_PARAMS, status=Status.IN_FORCE,
+      fine_policy=FINE, title=("More than {p:atw.nachtdienst/max_late_night_shifts_per_16_weeks} night diensten ending after "
+             "{p:atw.nachtdienst/late_end_after} in {p:atw.nachtdienst_perioden/late_night_window_weeks} weeks"),
       explanation=("{amount} night diensten ending after 02:00 in 16 consecutive weeks ({detail}); at most "
                    "{threshold} unless a collective agreement deviates within the limits of art. 5:8 lid 9."))
 @rule_sql()
@@ -525,8 +541,9 @@ def late_night_shifts(q: Sql) -> str:
                    f"FROM {q.employer(v, 'w_employer')}")
 
 
-@rule(id="atw.rest_after_night_shift", statute="Atw", article="5:8 lid 4", bwb=BWB, status=Status.IN_FORCE,
-      fine_policy=FINE, title="Less than 14 hours of rest after a night dienst ending after 02:00",
+@rule(id="atw.rest_after_night_shift", statute="Atw", article="5:8 lid 4", bwb=BWB, row_confidence=ATW_PARAMS, status=Status.IN_FORCE,
+      fine_policy=FINE, title=("Less than {p:atw.nachtdienst/rest_after_late_night_shift_hours} hours of rest after a night dienst "
+             "ending after {p:atw.nachtdienst/late_end_after}"),
       explanation=("Rest after the night dienst of {period_start} ({detail}) was {hours} h; at least {threshold} h "
                    "({reason})."))
 @rule_sql()
@@ -578,8 +595,9 @@ def _series(keys: list[str], where: str, candidates: str, aggs: str, keep: str) 
         SELECT * FROM g WHERE {keep}"""
 
 
-@rule(id="atw.rest_after_night_series", statute="Atw", article="5:8 lid 5", bwb=BWB, status=Status.IN_FORCE,
-      fine_policy=FINE, title="Less than 46 hours of rest after 3 or more consecutive night diensten",
+@rule(id="atw.rest_after_night_series", statute="Atw", article="5:8 lid 5", bwb=BWB, row_confidence=ATW_PARAMS, status=Status.IN_FORCE,
+      fine_policy=FINE, title=("Less than {p:atw.nachtdienst/rest_after_series_hours} hours of rest after "
+             "{p:atw.nachtdienst/series_min_night_shifts} or more consecutive night diensten"),
       explanation=("After {amount} consecutive night diensten ({detail}) the rest was {hours} h; at least {threshold} "
                    "h after a series of 3 or more."))
 @rule_sql()
@@ -602,10 +620,11 @@ def rest_after_night_series(q: Sql) -> str:
                    f"FROM {q.employer(v)}")
 
 
-@rule(id="atw.consecutive_shifts_with_night", statute="Atw", article="5:8 lid 6 en 7", bwb=BWB,
-      status=Status.IN_FORCE, fine_policy=FINE, title="More than 7 consecutive diensten including a night dienst",
+@rule(id="atw.consecutive_shifts_with_night", statute="Atw", article="5:8 lid 6 en 7", bwb=BWB, row_confidence=ATW_PARAMS,
+      status=Status.IN_FORCE, fine_policy=FINE, title=("More than {p:atw.nachtdienst/max_consecutive_shifts_with_night} consecutive diensten "
+             "including a night dienst"),
       explanation=("{amount} consecutive diensten including a night dienst ({detail}); at most {threshold} (a "
-                   "collective agreement may allow 8, never more: {reason})."))
+                   "collective agreement may allow {p:atw.nachtdienst/max_consecutive_shifts_with_night_outer_limit}, never more: {reason})."))
 @rule_sql()
 def consecutive_shifts_with_night(q: Sql) -> str:
     """A run of diensten on consecutive days (no day without a dienst start) that includes a night dienst and has
@@ -632,7 +651,7 @@ def consecutive_shifts_with_night(q: Sql) -> str:
 
 # --- 4:3 records, minors ----------------------------------------------------------------------------------------
 
-@rule(id="atw.records_missing", statute="Atw", article="4:3 lid 1", bwb=BWB, status=Status.IN_FORCE,
+@rule(id="atw.records_missing", statute="Atw", article="4:3 lid 1", bwb=BWB, row_confidence=ATW_PARAMS, status=Status.IN_FORCE,
       fine_policy=FINE, title="No record of working and rest times",
       explanation=("Payslip {payslip_id} records {hours} h worked in {period_start}..{period_end}, but the shift "
                    "records hold no shift of this worker for this work ({detail}). The employer must keep a proper "
@@ -664,8 +683,8 @@ def records_missing(q: Sql) -> str:
                    body)
 
 
-@rule(id="atw.minor_not_covered", statute="Atw", article="5:7 lid 1", bwb=BWB, status=Status.IN_FORCE,
-      title="Worker under 18: working time not yet checked",
+@rule(id="atw.minor_not_covered", statute="Atw", article="5:7 lid 1", bwb=BWB, row_confidence=ATW_PARAMS, status=Status.IN_FORCE,
+      title="Worker under {p:atw.volwassen_leeftijd}: working time not yet checked",
       explanation=("Not yet covered: {detail} The worker was under 18 then; the norms for young workers (art. 5:3 lid "
                    "1, 5:4 lid 1, 5:5 lid 1, 5:7 lid 1 Atw and the Arbeidstijdenbesluit) are not encoded, so these "
                    "shifts were not checked. This is not a violation."))
