@@ -178,3 +178,75 @@ def test_a_symlink_loop_is_named_as_such(tmp_path):
     os.symlink(loop, loop)
     with pytest.raises(RecordsError, match="loop: is a symbolic link that loops"):
         load_records(loop)
+
+
+# --- c. --fail-on-findings on an incomplete audit -----------------------------------------------------------------
+
+def _cli_audit(folder: Path, out: Path, *extra: str):
+    return CliRunner().invoke(app, ["audit", str(folder), "--out", str(out), *extra])
+
+
+def test_fail_on_findings_exit_codes(tmp_path):
+    """0: lawful records; 1: findings; 5: a row rejected, or no pay period evaluated — an unreadable export must not
+    pass a pipeline (README, "Exit codes"). 2024-07 adult hourly minimum EUR 13.68: 40 h x 13.68 = 547.20."""
+    ok = {"period_start": "2025-01-06", "period_end": "2025-01-12", "hours_worked": "40", "gross_wage": "562.40",
+          "holiday_allowance": "45"}  # 40 h x EUR 14.06 (2025-01-01) = 562.40, holiday 8 % = 44.992 -> 45
+    lawful = records(tmp_path / "lawful", [ok])
+    assert _cli_audit(lawful, tmp_path / "o1", "--fail-on-findings").exit_code == 0
+    short = records(tmp_path / "short", [{**ok, "gross_wage": "500.00"}])
+    assert _cli_audit(short, tmp_path / "o2", "--fail-on-findings").exit_code == 1
+    assert _cli_audit(short, tmp_path / "o2b").exit_code == 0  # without the option the code says nothing found
+    rejected = records(tmp_path / "rejected", [ok, {**ok, "payslip_id": "P9", "gross_wage": "lots"}])
+    res = _cli_audit(rejected, tmp_path / "o3", "--fail-on-findings")
+    assert res.exit_code == 5 and "1 input row(s) rejected" in res.output
+    nothing = records(tmp_path / "nothing", [{**ok, "hours_worked": ""}])  # no hour records: nothing evaluated
+    res = _cli_audit(nothing, tmp_path / "o4", "--fail-on-findings")
+    assert res.exit_code == 5 and "no pay period evaluated" in res.output
+
+
+# --- d. offsets, demo size, dates, scenarios ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, ok", [("2025-03-03T08:00:00+14:00", True), ("2025-03-03T08:00:00-12:00", True),
+                                       ("2025-03-03T08:00:00+14:01", False), ("2025-03-03T08:00:00+23:59", False),
+                                       ("2025-03-03T08:00:00-1500", False), ("2025-03-03T08:00+01:60", False),
+                                       ("2025-03-03T08:00Z", True)])
+def test_utc_offsets_beyond_14_hours_are_rejected(tmp_path, value, ok):
+    """UTC offsets in use run from -12:00 to +14:00 (IANA tz database, Pacific/Kiritimati +14:00); DuckDB itself
+    accepts up to +/-23:59, so such a shift would move by a day unnoticed."""
+    from tests.helpers import write_table
+
+    folder = records(tmp_path, [GOOD])
+    write_table(folder, "shifts", [{"shift_id": "S1", "worker_id": "W1", "employer_id": "90000001",
+                                    "start_at": value, "end_at": "2025-03-03T20:00:00+01:00", "break_minutes": "30"}])
+    rec = load_records(folder)
+    rej = [r for r in rec.rejects().to_pylist() if r["col"] == "start_at"]
+    assert rec.loads["shifts"].rows_read == 1
+    if ok:
+        assert rej == []
+    else:
+        assert rec.loads["shifts"].rows_rejected == 1 and "UTC offset beyond" in rej[0]["reason"]
+
+
+def test_demo_workers_accepts_what_its_help_says(tmp_path):
+    """The help says 200 to 200,000; 50 was accepted by the option and then crashed in the generator."""
+    res = CliRunner().invoke(app, ["demo", "--help"])
+    assert "[200<=x<=200000]" in res.output and "Number of workers, 200 to" in res.output
+    res = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "d"), "--workers", "199"])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+
+
+def test_params_show_on_gives_the_clear_date_error():
+    res = CliRunner().invoke(app, ["params", "show", "wml.minimumloon_uur", "--on", "1-7-2025"])
+    assert res.exit_code == 2 and "is not in the form YYYY-MM-DD" in res.output
+    res = CliRunner().invoke(app, ["register", "check", "12345678", "1-7-2025"])
+    assert "is not in the form YYYY-MM-DD" in res.output
+
+
+def test_the_console_says_a_scenario_with_proposed_law_was_applied(tmp_path):
+    folder = records(tmp_path / "r", [GOOD])
+    scen = Path(__file__).parents[1] / "scenarios" / "hiring-limit-36-months.yaml"
+    res = _cli_audit(folder, tmp_path / "o", "--scenario", str(scen))
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "scenario applied:" in text and "not the law in force" in text and "waadi.hiring_limit" in text
+    assert "scenario applied" not in _cli_audit(folder, tmp_path / "o2").output

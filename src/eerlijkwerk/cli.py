@@ -92,6 +92,11 @@ console = Console()
 err = Console(stderr=True)
 
 
+#: exit codes of `audit` (README, "Exit codes"): 0 done; 1 findings (--fail-on-findings); 2 unusable input or options;
+#: 3 internal error (a bug); 4 out of memory; 5 rows rejected or nothing evaluated (--fail-on-findings)
+EXIT_FINDINGS, EXIT_INCOMPLETE = 1, 5
+
+
 def _fail(msg: str, code: int = 2) -> None:
     err.print(f"[bold red]error:[/] {msg}")
     raise typer.Exit(code)
@@ -116,8 +121,10 @@ def audit(
                                                       "worker_id) to FILE, so that back pay can be paid to the right "
                                                       "person. Personal data: keep it apart from the report. Without "
                                                       "this option no such table is written."),
-    fail_on_findings: bool = typer.Option(False, "--fail-on-findings", help="Exit with code 1 when there are findings "
-                                                                             "(for self-audits in pipelines)."),
+    fail_on_findings: bool = typer.Option(False, "--fail-on-findings", help="For pipelines: exit with code 1 when "
+                                          "there are findings, and with code 5 when rows were rejected or no pay "
+                                          "period could be evaluated (an unreadable export must not pass; 5 wins "
+                                          "over 1). Without it the exit code is 0 whatever was found."),
 ) -> None:
     """Audit a company's records against the law in force on each date and write the report."""
     from eerlijkwerk.engine.run import run_audit
@@ -187,19 +194,50 @@ def audit(
         hint = (" (without permits, every worker who needs a work permit is taken to have none)"
                 if "permits" in absent else "")
         err.print(f"[yellow]note:[/] tables not given, treated as empty: {', '.join(absent)}{hint}")
+    if sc is not None:
+        err.print(f"[bold yellow]scenario applied:[/] {escape(_scenario_summary(sc))}. These results are a what-if, "
+                  f"not the law in force.")
     console.print(f"report: [bold]{escape(str(paths['html'].resolve()))}[/]")
     if reidentify_to is not None:
         err.print(f"[yellow]note:[/] the table pseudonym -> worker id (personal data) was written to "
                   f"{escape(str(reidentify_to.resolve()))}; keep it apart from the report")
-    if fail_on_findings and s["findings"]:
-        raise typer.Exit(1)
+    if fail_on_findings:
+        incomplete = []
+        if s["rows_rejected"]:
+            incomplete.append(f"{s['rows_rejected']:,} input row(s) rejected")
+        if not s["payslips_evaluated"]:
+            incomplete.append("no pay period evaluated")
+        if incomplete:
+            err.print(f"[bold red]incomplete audit:[/] {'; '.join(incomplete)} (exit code {EXIT_INCOMPLETE})")
+            raise typer.Exit(EXIT_INCOMPLETE)
+        if s["findings"]:
+            raise typer.Exit(EXIT_FINDINGS)
+
+
+def _scenario_summary(sc) -> str:
+    """What a scenario changes, in one line: its name, the proposed law it applies, the rules it enables, the values
+    it sets."""
+    parts = [repr(sc.name)]
+    if sc.use_proposed_values is True:
+        parts.append("proposed values of every parameter apply")
+    elif sc.use_proposed_values:
+        parts.append("proposed values apply for " + ", ".join(sc.use_proposed_values))
+    if sc.enable_rules:
+        parts.append("proposed rules enabled: " + ", ".join(sc.enable_rules))
+    if sc.parameters:
+        parts.append("values set for " + ", ".join(sc.parameters))
+    extra = getattr(sc, "use_cancelled_values", None)
+    if extra:
+        parts.append("cancelled values apply for " + ", ".join(extra))
+    return "; ".join(parts)
 
 
 @app.command()
 def demo(
     out: Path = typer.Option(Path("demo-records"), "--out", "-o", help="Folder to write the demo records to."),
     seed: int = typer.Option(2026, help="Random seed (same seed, same records)."),
-    workers: int = typer.Option(2000, min=50, max=200_000, help="Number of workers."),
+    workers: int = typer.Option(2000, min=200, max=200_000, help="Number of workers, 200 to 200,000 (at least 200 "
+                                                                 "to plant every kind of violation)."),
 ) -> None:
     """Write a seeded staffing-agency dataset with planted violations (and planted.json listing them)."""
     import json
@@ -216,6 +254,9 @@ def demo(
         (out / "planted.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     except OSError as exc:
         _fail(f"cannot write the demo records to {out}: {exc.strerror or exc}")
+        return
+    except ValueError as exc:
+        _fail(str(exc))
         return
     counts = ", ".join(f"{k} {v}" for k, v in sorted(manifest["counts"].items()))
     console.print(f"demo records in [bold]{out.resolve()}[/] — planted: {counts}")
@@ -248,7 +289,12 @@ def params_show(pid: str = typer.Argument(..., help="Parameter id, e.g. wml.mini
         p = ps[pid]
         entries = p.values
         if on:
-            e = p.at(dt.date.fromisoformat(on))
+            try:
+                day = dt.date.fromisoformat(on)
+            except ValueError:
+                _fail(f"date {on!r} is not in the form YYYY-MM-DD")
+                return
+            e = p.at(day)
             entries = (e,) if e else ()
     except (ParameterError, ValueError) as exc:
         _fail(str(exc))

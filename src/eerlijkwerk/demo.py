@@ -585,13 +585,18 @@ def _scaled(workers: int) -> dict[str, int]:
     return {k: max(1, round(v * workers / DEFAULT_WORKERS)) for k, v in PLANTED.items()}
 
 
+#: the demo's size range: below MIN_WORKERS not every kind of violation can be planted
+MIN_WORKERS, MAX_WORKERS = 200, 200_000
+
+
 def generate(out_dir: Path, seed: int = 2026, workers: int = DEFAULT_WORKERS, migration: bool = True) -> dict:
     """Write the demo dataset to ``out_dir`` (created if needed) and return the manifest (also in planted.json).
 
     With ``migration`` (the default) :func:`eerlijkwerk.demo_migration.add_migration` then adds work permits,
     placements, postings, lenders' registrations and accidents, with their planted violations, to the same folder."""
-    if workers < 200:
-        raise ValueError("the demo needs at least 200 workers to plant every kind of violation")
+    if not MIN_WORKERS <= workers <= MAX_WORKERS:
+        raise ValueError(f"the demo needs {MIN_WORKERS:,} to {MAX_WORKERS:,} workers (at least {MIN_WORKERS} to plant "
+                         f"every kind of violation); got {workers:,}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)

@@ -574,6 +574,16 @@ _TS_OFFSET = ("####-##-##[T ]##:##:##[+-]##:##", "####-##-##[T ]##:##:##[+-]####
               "####-##-##[T ]##:##[+-]##:##", "####-##-##[T ]##:##[+-]####", "####-##-##[T ]##:##Z")
 # \d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?
 _TS_LOCAL = ("####-##-##[T ]##:##:##", "####-##-##[T ]##:##")
+#: the UTC offsets in use run from -12:00 to +14:00 (IANA tz database); an offset beyond ±14:00, or with minutes of
+#: 60 or more, is a typing error, never an instant (DuckDB would accept +23:59)
+MAX_UTC_OFFSET_MINUTES = 14 * 60
+
+
+def _offset_ok(v: str) -> str:
+    """SQL: the text ``v`` (matching _TS_OFFSET) has Z or an offset of at most ±14:00 with minutes below 60."""
+    hh = f"TRY_CAST(regexp_extract({v}, '[+-](\\d{{2}}):?(\\d{{2}})$', 1) AS INTEGER)"
+    mm = f"TRY_CAST(regexp_extract({v}, '[+-](\\d{{2}}):?(\\d{{2}})$', 2) AS INTEGER)"
+    return (f"(right({v}, 1) = 'Z' OR ({mm} < 60 AND {hh} * 60 + {mm} <= {MAX_UTC_OFFSET_MINUTES}))")
 # \d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?
 _DATE = ("####-##-##", "####-##-##[T ]00:00", "####-##-##[T ]00:00:00")
 
@@ -598,7 +608,7 @@ def _typed_sql(col, v: str, tm: TableMapping) -> str:
         return f"CASE WHEN {_globs(v, _DATE)} THEN TRY_CAST(left({v}, 10) AS DATE) END"
     if k == Kind.TIMESTAMP:
         # with an offset: that instant; without: local time in Europe/Amsterdam (checked for DST gaps/overlaps)
-        return (f"CASE WHEN {_globs(v, _TS_OFFSET)} THEN TRY_CAST({v} AS TIMESTAMPTZ) "
+        return (f"CASE WHEN {_globs(v, _TS_OFFSET)} THEN CASE WHEN {_offset_ok(v)} THEN TRY_CAST({v} AS TIMESTAMPTZ) END "
                 f"WHEN {_globs(v, _TS_LOCAL)} THEN {_local_instant_sql(f'TRY_CAST({v} AS TIMESTAMP)')} END")
     if k in (Kind.MONEY, Kind.HOURS):
         # TRY_CAST: hours have 8 digits before the decimal point (DECIMAL(10,2)); a larger number is not a number of hours
@@ -622,7 +632,9 @@ _LOCAL_OK = ("timezone('Europe/Amsterdam', timezone('Europe/Amsterdam', {v})) = 
 def _bad_value_reason(col, v: str, tm: TableMapping) -> str:
     k = col.kind
     if k == Kind.TIMESTAMP:
-        return (f"CASE WHEN NOT ({_globs(v, _TS_OFFSET)} OR {_globs(v, _TS_LOCAL)}) OR {_globs(v, _TS_OFFSET)} "
+        return (f"CASE WHEN {_globs(v, _TS_OFFSET)} AND NOT {_offset_ok(v)} THEN 'UTC offset beyond ±14:00 (offsets in "
+                f"use run from -12:00 to +14:00; Dutch time is +01:00 or +02:00)' "
+                f"WHEN NOT ({_globs(v, _TS_OFFSET)} OR {_globs(v, _TS_LOCAL)}) OR {_globs(v, _TS_OFFSET)} "
                 f"OR TRY_CAST({v} AS TIMESTAMP) IS NULL THEN 'not a date-time (YYYY-MM-DDTHH:MM[:SS][+01:00])' "
                 f"WHEN timezone('Europe/Amsterdam', timezone('Europe/Amsterdam', TRY_CAST({v} AS TIMESTAMP))) <> TRY_CAST({v} AS TIMESTAMP) "
                 f"THEN 'local time does not exist in Europe/Amsterdam (clock moved forward): give the UTC offset' "
