@@ -1,8 +1,9 @@
 """Shared pieces of every fine policy: the step-by-step fine, the inspector's factors, prior violations.
 
 A :class:`FineBuilder` starts from a norm amount and records every step (name, factor, result, source, note), so a
-fine in the report reads as its own arithmetic. Money is Decimal EUR, rounded to the cent after each step (the
-policies state amounts in whole euros; factors such as 0.6 or 1.5 keep them in cents).
+fine in the report reads as its own arithmetic. Money is Decimal EUR, rounded half-up to the cent after each step
+(:func:`money`: 833.125 → 833.13, never half-even; the policies state amounts in whole euros; factors such as 0.6 or
+1.5 keep them in cents).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pyarrow as pa
@@ -19,6 +20,14 @@ from eerlijkwerk.engine.context import AuditContext
 from eerlijkwerk.params import DatedValue
 
 CENT = Decimal("0.01")
+
+
+def money(x: Decimal | int | str) -> Decimal:
+    """``x`` EUR rounded half-up to the cent (833.125 → 833.13). Every fine amount is rounded here: Decimal's own
+    default (``quantize`` without a rounding) is half-even and would give 833.12."""
+    return Decimal(x).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 RANK = {"confirmed": 0, "secondary": 1, "unconfirmed": 2}
 
 
@@ -47,7 +56,7 @@ class FineBuilder:
             self.confidence = level
 
     def start(self, name: str, norm: Decimal, entry: DatedValue | None, note: str = "") -> "FineBuilder":
-        self.norm = Decimal(norm).quantize(CENT)
+        self.norm = money(norm)
         self.amount = self.norm
         self._track(entry)
         self.steps.append({"step": name, "result": str(self.amount), "source": cite(entry), **({"note": note} if note else {})})
@@ -56,7 +65,7 @@ class FineBuilder:
     def times(self, name: str, factor: Decimal, entry: DatedValue | None = None, note: str = "",
               tracked: bool = True) -> "FineBuilder":
         assert self.amount is not None
-        self.amount = (self.amount * Decimal(factor)).quantize(CENT)
+        self.amount = money(self.amount * Decimal(factor))
         if tracked and entry is not None:
             self._track(entry)
         self.steps.append({"step": name, "factor": str(factor), "result": str(self.amount), "source": cite(entry),
@@ -70,7 +79,7 @@ class FineBuilder:
 
     def cap(self, name: str, maximum: Decimal | None, entry: DatedValue | None) -> "FineBuilder":
         if maximum is not None and self.amount is not None and self.amount > maximum:
-            self.amount = Decimal(maximum).quantize(CENT)
+            self.amount = money(maximum)
             self.steps.append({"step": name, "result": str(self.amount), "source": cite(entry)})
         return self
 
@@ -142,7 +151,8 @@ class FactorBook:
         t = ctx.backend.to_pyarrow(ctx.table("fine_factors"))
         self._by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for r in t.to_pylist():
-            self._by[(r["employer_id"], r["rule_id"])].append(r)
+            if r["scope"] == "fine":  # decision rows: engine/fines.py decision_adjustments
+                self._by[(r["employer_id"], r["rule_id"])].append(r)
 
     def for_fine(self, employer: str, rule_id: str, worker_id: str | None) -> Factors:
         rows = [r for r in self._by.get((employer, rule_id), []) if r["worker_id"] in (None, worker_id)]
@@ -198,12 +208,29 @@ def recidivism(fb: FineBuilder, priors: PriorViolations, statute: str, entry: Da
 
 
 def apply_moderations(fb: FineBuilder, factors: Factors) -> None:
-    """Percent reductions the inspector (or a court) decided, each its own named step."""
-    for f in factors.get("moderation_percent"):
-        fb.times(f"moderation −{f['value']}% (inspector's decision)", 1 - Decimal(f["value"]) / 100,
-                 note=f.get("reason") or "", tracked=False)
-    for f in factors.get("reasonable_time_percent"):
-        fb.times(f"reasonable time exceeded −{f['value']}%", 1 - Decimal(f["value"]) / 100,
-                 note=f.get("reason") or "", tracked=False)
-    if not factors.get("moderation_percent") and not factors.get("reasonable_time_percent"):
-        fb.note("moderation", "none recorded (inspector's decision; default none)")
+    """The factors of general administrative law that the inspector (or a court) decided, each its own named step, in
+    this order: moderation (art. 5:46 lid 2 Awb: seriousness, culpability, circumstances), financial capacity
+    (draagkracht, art. 5:46 lid 2 Awb), reasonable time exceeded (art. 6 lid 1 EVRM). Each row is one step: percent off
+    the amount so far, rounded half-up to the cent."""
+    from eerlijkwerk.engine.factor_policy import GENERAL, GENERAL_SOURCE
+
+    label = {"moderation_percent": "moderation", "financial_capacity_percent": "financial capacity",
+             "reasonable_time_percent": "reasonable time exceeded"}
+    any_row = False
+    for factor in GENERAL:
+        for f in factors.get(factor):
+            any_row = True
+            fb.times(f"{label[factor]} −{f['value']}% (factor {f['factor_id']})", 1 - Decimal(f["value"]) / 100,
+                     note=f.get("reason") or "", tracked=False)
+            fb.steps[-1]["source"] = GENERAL_SOURCE[factor]
+    if not any_row:
+        fb.note("moderation", "none recorded (moderation, financial capacity, reasonable time: the inspector's "
+                              "decision; default none)")
+
+
+def unapplied(fb: FineBuilder, factors: Factors, why: str) -> None:
+    """Factor rows of a fine that has no amount to apply them to (a warning, no policy): named, not dropped."""
+    if factors.rows:
+        fb.steps.append({"step": "inspector's factors not applied", "result": str(fb.amount) if fb.amount is not None
+                         else "—", "note": why + ": " + ", ".join(f"{f['factor_id']} ({f['factor']} {f['value']})"
+                                                                  for f in factors.rows)})

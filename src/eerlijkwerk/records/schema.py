@@ -277,35 +277,91 @@ PRIOR_VIOLATIONS = register_table(
     )
 )
 
+def _in(values) -> str:
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def _fine_factor_checks() -> tuple[RowCheck, ...]:
+    """Every (factor, rule) combination the rule's fine policy does not know is refused on input, with the rule as
+    the rejected value and the reason (engine/factor_policy.py; docs/fine-factors.md)."""
+    from eerlijkwerk.engine import factor_policy as fp
+
+    rule = "scope = 'fine'"
+    checks = [
+        RowCheck(f"{rule} AND rule_id IN {_in(fp.PRICED_IN)}", "rule_id",
+                 "a deduction finding (art. 13 WML) is priced in the wml.underpayment fine: give the factor on "
+                 "wml.underpayment"),
+        RowCheck(f"{rule} AND rule_id NOT IN {_in(fp.ALL_FINED + tuple(fp.PRICED_IN))}", "rule_id",
+                 "not a rule that gets a fine (docs/fine-factors.md lists them); for the total of a decision use "
+                 "scope decision with a statute code or *"),
+        RowCheck(f"{rule} AND worker_id IS NOT NULL AND rule_id IN {_in(fp.EMPLOYER_FINES)}", "worker_id",
+                 "this rule's fine is one per employer, not per worker: leave worker_id empty"),
+        RowCheck(f"{rule} AND factor = 'cumulation_percent'", "factor",
+                 "cumulation_percent (samenloop) applies to the total of a decision: scope decision"),
+    ]
+    for factor, (rules, _) in fp.POLICY.items():
+        for statute, fined in fp.FINED_RULES.items():
+            refused = [r for r in fined if r not in rules]
+            if refused:
+                checks.append(RowCheck(f"{rule} AND factor = '{factor}' AND rule_id IN {_in(refused)}", "rule_id",
+                                       fp.refused_reason(factor, statute)))
+    for (statute, factor), values in fp.VALUES.items():
+        checks.append(RowCheck(f"{rule} AND factor = '{factor}' AND rule_id IN {_in(fp.FINED_RULES[statute])} AND "
+                               f"value NOT IN {_in(values)}", "value",
+                               f"{factor} of a {statute} fine must be one of {', '.join(values)}"))
+    decision = "scope = 'decision'"
+    checks += [
+        RowCheck(f"{decision} AND rule_id NOT IN {_in(fp.DECISION_STATUTES)}", "rule_id",
+                 "a decision row names a statute code (" + ", ".join(fp.DECISION_STATUTES[:-1]) + ") or * (every "
+                 "fine of the employer)"),
+        RowCheck(f"{decision} AND factor NOT IN {_in(fp.DECISION_FACTORS)}", "factor",
+                 "on the total of a decision only " + ", ".join(fp.DECISION_FACTORS) + " apply; a factor of one "
+                 "fine is given with scope fine on its rule"),
+        RowCheck(f"{decision} AND worker_id IS NOT NULL", "worker_id",
+                 "a decision is per employer: leave worker_id empty"),
+    ]
+    return tuple(checks)
+
+
+PERCENT_FACTORS = ("moderation_percent", "reasonable_time_percent", "financial_capacity_percent", "cumulation_percent")
+
 FINE_FACTORS = register_table(
     TableSpec(
         name="fine_factors",
         key="factor_id",
         doc="The inspector's decisions that a fine policy leaves to the inspector: culpability, aggravating "
-            "situations, moderations. The engine never guesses them; without a row the stated default applies.",
+            "situations, moderations, for one rule's fines or for the total of a decision. The engine never guesses "
+            "them; without a row the stated default applies; a factor the policy does not know is refused.",
         references=(Reference("employer_id", "employers", "employer_id"),),
         columns=(
             Column("factor_id", Kind.ID, required=True),
             Column("employer_id", Kind.ID, required=True),
-            Column("rule_id", Kind.TEXT, required=True, doc="rule whose fines it applies to, e.g. wav.no_permit"),
+            Column("rule_id", Kind.TEXT, required=True,
+                   doc="scope fine: the rule whose fines it applies to, e.g. wav.no_permit; scope decision: a statute "
+                       "code (wml, wav, waadi, wtta, wagweu, arbowet, atw) or * for every fine of the employer"),
             Column("worker_id", Kind.ID, doc="empty = every fine of that rule for this employer"),
             Column("factor", Kind.CHOICE, required=True,
                    choices=("culpability", "aggravation", "moderation_percent", "reasonable_time_percent",
-                            "warning_situation", "shorter_employment_proven")),
+                            "financial_capacity_percent", "cumulation_percent", "warning_situation",
+                            "shorter_employment_proven")),
             Column("value", Kind.TEXT, required=True,
                    doc="culpability: intent / gross_negligence / normal / reduced; aggravation / warning_situation: "
                        "the policy's situation code; *_percent: reduction in percent (0-100); "
                        "shorter_employment_proven: months of employment the employer proved"),
             Column("reason", Kind.TEXT, doc="the inspector's or the court's reasoning, shown in the fine"),
+            Column("scope", Kind.CHOICE, default="fine", choices=("fine", "decision"),
+                   doc="fine (default): the fines of rule_id; decision: the total of the employer's decision for "
+                       "the statute in rule_id (or * for all), applied after every per-fine step"),
         ),
         row_checks=(
             RowCheck("factor = 'culpability' AND value NOT IN ('intent', 'gross_negligence', 'normal', 'reduced')",
                      "value", "culpability must be intent, gross_negligence, normal or reduced"),
-            RowCheck("factor IN ('moderation_percent', 'reasonable_time_percent') AND "
+            RowCheck(f"factor IN {_in(PERCENT_FACTORS)} AND "
                      "(TRY_CAST(value AS DECIMAL(5,2)) IS NULL OR TRY_CAST(value AS DECIMAL(5,2)) NOT BETWEEN 0 AND 100)",
                      "value", "a percentage from 0 to 100"),
-            RowCheck("factor = 'shorter_employment_proven' AND TRY_CAST(value AS DECIMAL(5,2)) IS NULL",
+            RowCheck("factor = 'shorter_employment_proven' AND (TRY_CAST(value AS DECIMAL(5,2)) IS NULL OR "
+                     "TRY_CAST(value AS DECIMAL(5,2)) < 0)",
                      "value", "number of months"),
-        ),
+        ) + _fine_factor_checks(),
     )
 )

@@ -17,25 +17,30 @@ in the fine:
    ``inspection_not_hindered`` says otherwise;
 5. at most 3 / 6 / 9 / 12 workers in the fine report by size (art. 5): the workers with the most fined offences
    (then the most findings) are taken, the others listed as not in the report;
-6. moderation (fine_factors ``moderation_percent``: the inspector's decision; default none); recidivism (art. 10:7
-   Atw) is not encoded (the current text was not read): stated;
+6. the factors of general administrative law the inspector or a court decided (fine_factors, each a named step, in
+   this order): ``moderation_percent`` (art. 5:46 lid 2 Awb), ``financial_capacity_percent`` (draagkracht, idem),
+   ``reasonable_time_percent`` (art. 6 lid 1 EVRM); default none. The Atw policy itself knows no culpability scale
+   and no aggravation: such rows are refused on input (engine/factor_policy.py). Recidivism (art. 10:7 Atw) is not
+   encoded (the current text was not read): stated;
 7. the fines of one employer are added (art. 7): each fine is one row; the report sums them.
 
-Money: Decimal, exact (every factor has at most two decimals), written as EUR with two decimals.
+Money: Decimal; the policy's own factors are exact (at most two decimals); a percentage off is rounded half-up to the
+cent (engine/fines.py money). Written as EUR with two decimals.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from eerlijkwerk.engine.context import AuditContext
-from eerlijkwerk.engine.fines import CENT, RANK
+from eerlijkwerk.engine.factor_policy import GENERAL, GENERAL_SOURCE
+from eerlijkwerk.engine.fines import RANK, money
 from eerlijkwerk.law.atw.rules import ABOVE_LID_7
 from eerlijkwerk.params import DatedValue
 
@@ -117,7 +122,8 @@ def _factors(ctx: AuditContext) -> dict[tuple[str, str], list[dict[str, Any]]]:
     t = ctx.backend.to_pyarrow(ctx.table("fine_factors"))
     out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in t.to_pylist():
-        out[(r["employer_id"], r["rule_id"])].append(r)
+        if r["scope"] == "fine":  # decision rows: engine/fines.py decision_adjustments
+            out[(r["employer_id"], r["rule_id"])].append(r)
     return out
 
 
@@ -255,7 +261,7 @@ def _price(pol: _Policy, employer: str, worker: str | None, rid: str, rows: list
     steps.append({"step": "offence under art. 10:1 Atw", "result": "yes", "source": cite[id(list_e)],
                   "note": f"art. {article} is listed"})
     norm = Decimal(norm_e.value[row_key])
-    steps.append({"step": f"norm amount (bijlage 1: {row_label})", "result": str(norm.quantize(CENT)),
+    steps.append({"step": f"norm amount (bijlage 1: {row_label})", "result": str(money(norm)),
                   "source": cite[id(norm_e)],
                   "note": "per offence" + ("" if worker is None else ", for this worker")})
     worst(corr_e)
@@ -263,7 +269,7 @@ def _price(pol: _Policy, employer: str, worker: str | None, rid: str, rows: list
     out["_max_workers"] = int(band["max_workers_in_report"])
     size_f = Decimal(band["factor"])
     amount = norm * size_f
-    steps.append({"step": "size of the employer (art. 2)", "factor": str(size_f), "result": str(amount.quantize(CENT)),
+    steps.append({"step": "size of the employer (art. 2)", "factor": str(size_f), "result": str(money(amount)),
                   "source": cite[id(corr_e)], "note": size_note})
 
     direct, why = _is_direct(rid, rows, pol.codes)
@@ -276,7 +282,7 @@ def _price(pol: _Policy, employer: str, worker: str | None, rid: str, rows: list
         f = Decimal(corr_e.value["direct_fine_factor"])
         amount = amount * f
         steps.append({"step": "offence on the direct-fine list, bijlage 2 (art. 6)", "factor": str(f),
-                      "result": str(amount.quantize(CENT)), "source": cite[id(direct_e)], "note": why})
+                      "result": str(money(amount)), "source": cite[id(direct_e)], "note": why})
     else:
         prior = [p for p in priors.get(employer, []) if p["decision_date"] <= date
                  and (not p["article"] or p["article"].split()[0] == article.split()[0])]
@@ -286,24 +292,32 @@ def _price(pol: _Policy, employer: str, worker: str | None, rid: str, rows: list
                           "source": cite[id(direct_e)] if direct_e else "",
                           "note": "no earlier warning or fine for the same or a similar obligation in the records "
                                   "(prior_violations, fine_factors); a fine follows if it is found again"})
-            out.update(outcome="warning", norm_amount=norm.quantize(CENT), amount=Decimal("0.00"), confidence=conf)
+            moot = [f for f in fx if f["factor"] != "warning_situation"]
+            if moot:
+                steps.append({"step": "inspector's factors not applied", "result": "0.00",
+                              "note": "the outcome is a warning, there is no amount: " + ", ".join(
+                                  f"{f['factor_id']} ({f['factor']} {f['value']})" for f in moot)})
+            out.update(outcome="warning", norm_amount=money(norm), amount=Decimal("0.00"), confidence=conf)
             return out
         basis = (f"earlier decision {prior[0]['violation_id']} of {prior[0]['decision_date']} (art. "
                  f"{prior[0]['article'] or 'Atw'})" if prior else f"fine_factors: {warned[0]['reason'] or warned[0]['value']}")
         steps.append({"step": "not on bijlage 2, found again after a warning or fine (art. 1 lid 2 onder a)",
-                      "factor": "1", "result": str(amount.quantize(CENT)), "note": basis})
-    for f in fx:
-        if f["factor"] == "moderation_percent":
-            pct = Decimal(f["value"])
-            amount = (amount * (100 - pct) / 100).quantize(CENT, ROUND_DOWN)
-            steps.append({"step": "moderation (inspector's decision, art. 5:46 Awb)", "factor": f"-{pct}%",
-                          "result": str(amount), "note": (f["reason"] or "") + " (rounded down to the cent)"})
-    steps.append({"step": "recidivism (art. 10:7 Atw)", "factor": "1", "result": str(amount.quantize(CENT)),
+                      "factor": "1", "result": str(money(amount)), "note": basis})
+    label = {"moderation_percent": "moderation", "financial_capacity_percent": "financial capacity",
+             "reasonable_time_percent": "reasonable time exceeded"}
+    general = [f for factor in GENERAL for f in fx if f["factor"] == factor]
+    for f in general:
+        pct = Decimal(f["value"])
+        amount = money(amount * (100 - pct) / 100)
+        steps.append({"step": f"{label[f['factor']]} −{pct}% (factor {f['factor_id']})", "factor": str(1 - pct / 100),
+                      "result": str(amount), "source": GENERAL_SOURCE[f["factor"]],
+                      **({"note": f["reason"]} if f["reason"] else {})})
+    steps.append({"step": "recidivism (art. 10:7 Atw)", "factor": "1", "result": str(money(amount)),
                   "note": "the statutory increase for a repeat offence is not encoded (current text not read); "
                           f"{len(priors.get(employer, []))} earlier Atw decision(s) in the records"})
-    steps.append({"step": "several offences: fines added (art. 7)", "result": str(amount.quantize(CENT)),
+    steps.append({"step": "several offences: fines added (art. 7)", "result": str(money(amount)),
                   "note": "this fine is one term of the employer's total"})
-    if amount != amount.quantize(CENT):
+    if amount != money(amount):
         raise ValueError(f"{rid}: fine {amount} not in whole cents")
-    out.update(outcome="fine", norm_amount=norm.quantize(CENT), amount=amount.quantize(CENT), confidence=conf)
+    out.update(outcome="fine", norm_amount=money(norm), amount=money(amount), confidence=conf)
     return out

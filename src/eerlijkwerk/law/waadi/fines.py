@@ -1,7 +1,11 @@
 """Waadi fines (Beleidsregel boeteoplegging Waadi, Stcrt. 2014, 5048 and successors): the same tiers for lender and
 hirer, by the number of workers lent or hired without registration; × the repeat factor for a second or third
-offence (prior irrevocable Waadi fines); × 0.5 for a hirer who is a natural person. Wtta fines: not yet set — the
-fine says so and no amount is guessed."""
+offence (prior irrevocable Waadi fines); × 0.5 for a hirer who is a natural person; × 0.5 where the inspector found
+reduced culpability (fine_factors culpability = reduced: Beleidsregels boeteoplegging Waadi 2014 art. 6, BWBR0034835:
+"Indien de onderneming of de inlener kan aantonen dat hij ... verminderd verwijtbaar heeft gehandeld, dan kan de
+bestuurlijke boete met 50% worden gematigd"; any other grade: the amount applies in full, stated); then the factors
+of general administrative law (engine/fines.py apply_moderations). Wtta fines: not yet set — the fine says so, no
+amount is guessed, and any factor rows given for it are named as not applied."""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from typing import Any
 import pyarrow as pa
 
 from eerlijkwerk.engine.context import AuditContext
-from eerlijkwerk.engine.fines import rows_of, FactorBook, FineBuilder, PriorViolations, apply_moderations, employers
+from eerlijkwerk.engine.fines import (rows_of, FactorBook, FineBuilder, PriorViolations, apply_moderations, employers,
+                                      unapplied)
 
 RULES = {"waadi.unregistered_lender": ("art. 7a lid 1 Waadi", "lender"),
          "waadi.hirer_unregistered_lender": ("art. 7a lid 2 Waadi", "hirer"),
@@ -31,8 +36,11 @@ def compute_fines(ctx: AuditContext, findings: pa.Table) -> list[dict[str, Any]]
         pid = "waadi.wtta_boete" if r["rule_id"].startswith("wtta.") else "waadi.boete_registratie"
         entry = ctx.params.at(pid, date)
         fb = FineBuilder(r["employer_id"], None, r["rule_id"], citation, date, entry, [r["finding_id"]])
+        given = book.for_fine(r["employer_id"], r["rule_id"], None)
         if entry is None or entry.value is None:
-            out.append(fb.no_policy().row())
+            fb.no_policy()
+            unapplied(fb, given, "no fine amount is set for this date")
+            out.append(fb.row())
             continue
         n = int(r["hours"])
         band = next(b for b in entry.value["bands"]
@@ -52,6 +60,26 @@ def compute_fines(ctx: AuditContext, findings: pa.Table) -> list[dict[str, Any]]
         form = emp.get(r["employer_id"], {}).get("legal_form")
         if role == "hirer" and form in ("natural_person", "private_household") and entry.value.get("natural_person_hirer_factor"):
             fb.times("hirer is a natural person", entry.value["natural_person_hirer_factor"], entry)
-        apply_moderations(fb, book.for_fine(r["employer_id"], r["rule_id"], None))
+        _culpability(fb, given, entry)
+        apply_moderations(fb, given)
         out.append(fb.row())
     return out
+
+
+def _culpability(fb: FineBuilder, factors, entry) -> None:
+    """Reduced culpability: × the policy's factor (2014 art. 6: 50%, 'kan ... worden gematigd': the inspector's
+    finding, fine_factors culpability = reduced). Any other grade leaves the amount in full (the Waadi policy knows no
+    scale above 'reduced'); no row: not assessed, amount in full."""
+    rows = factors.get("culpability")
+    reduced = (entry.value.get("moderations") or {}).get("reduced_culpability_factor")
+    for f in rows:
+        if f["value"] == "reduced" and reduced is not None:
+            fb.times(f"culpability: reduced (art. 6 Waadi policy 2014) × {reduced} (factor {f['factor_id']})", reduced,
+                     entry, note=f.get("reason") or "")
+        else:
+            fb.note(f"culpability: {f['value'].replace('_', ' ')} (factor {f['factor_id']})",
+                    "the Waadi policy moderates only for reduced culpability (art. 6): the amount applies in full"
+                    + ("" if reduced is not None else "; no reduced-culpability factor in the policy in force"), entry)
+    if not rows:
+        fb.note("culpability", "not assessed in the input: the amount applies in full (default); the inspector records "
+                               "culpability = reduced where art. 6 of the policy applies", entry)
