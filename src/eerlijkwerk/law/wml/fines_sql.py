@@ -178,18 +178,21 @@ class WmlFines:
         """The inspector's moderations recorded for this fine (fine_factors), as a list of percentages and texts."""
         return (f"(SELECT list(TRY_CAST(f.value AS DECIMAL(5,2)) ORDER BY f.factor_id) FROM fine_factors f WHERE "
                 f"f.employer_id = g.employer_id AND f.rule_id = {q(rule_id)} AND (f.worker_id IS NULL OR f.worker_id = "
-                f"g._worker_id) AND f.factor IN ('moderation_percent', 'reasonable_time_percent')) AS mod_pcts, "
+                f"g._worker_id) AND f.factor IN ('moderation_percent', 'reasonable_time_percent', 'financial_capacity_percent')) AS mod_pcts, "
                 f"(SELECT string_agg(f.factor || ' −' || f.value || '%' || coalesce(' (' || f.reason || ')', ''), '; ' "
                 f"ORDER BY f.factor_id) FROM fine_factors f WHERE f.employer_id = g.employer_id AND f.rule_id = "
                 f"{q(rule_id)} AND (f.worker_id IS NULL OR f.worker_id = g._worker_id) AND f.factor IN "
-                f"('moderation_percent', 'reasonable_time_percent')) AS mod_text")
+                f"('moderation_percent', 'reasonable_time_percent', 'financial_capacity_percent')) AS mod_text, "
+                f"(SELECT max(TRY_CAST(f.value AS DECIMAL(5,2))) FROM fine_factors f WHERE f.employer_id = g.employer_id "
+                f"AND f.rule_id = {q(rule_id)} AND (f.worker_id IS NULL OR f.worker_id = g._worker_id) AND f.factor = "
+                f"'shorter_employment_proven') AS proven_months")
 
     def common_steps(self, amount: str) -> tuple[list[str], str, str]:
         """Natural person, recidivism, moderation: (steps, final amount SQL, confidence rank SQL). ``amount`` is the
         norm amount column; every factor rounds to the cent (DECIMAL(14,2))."""
         npf = by_entry("end_d", self.np, lambda e: dec(e.value))
         is_np = "legal_form IN ('natural_person', 'private_household')"
-        a1 = f"CASE WHEN {is_np} AND ({npf}) IS NOT NULL THEN round_even({amount} * ({npf}), 2) ELSE {amount} END"
+        a1 = f"CASE WHEN {is_np} AND ({npf}) IS NOT NULL THEN round({amount} * ({npf}), 2) ELSE {amount} END"
         np_step = (f"CASE WHEN {is_np} AND ({npf}) IS NOT NULL THEN "
                    + step("'employer is a natural person'", money_text("a1"), factor=f"CAST({npf} AS VARCHAR)",
                           source=by_entry("end_d", self.np, lambda e: q(cite(e)))) + " END")
@@ -202,7 +205,7 @@ class WmlFines:
         n_prior = "coalesce(len(prior_ids), 0)"
         pct = (f"CASE WHEN {n_prior} >= 2 THEN {rv('two_priors_percent')} WHEN {n_prior} = 1 THEN "
                f"{rv('one_prior_percent')} END")
-        a2 = f"CASE WHEN ({pct}) IS NOT NULL THEN round_even(a1 * (1 + ({pct}) * 0.01), 2) ELSE a1 END"
+        a2 = f"CASE WHEN ({pct}) IS NOT NULL THEN round(a1 * (1 + ({pct}) * 0.01), 2) ELSE a1 END"
         rec_src = by_entry("end_d", self.rec, lambda e: q(cite(e)))
         rec_step = (f"CASE WHEN ({pct}) IS NOT NULL THEN "
                     + step(f"'recidivism: +' || CAST(CAST({pct} AS INTEGER) AS VARCHAR) || '% (prior irrevocable fine(s) ' "
@@ -216,7 +219,7 @@ class WmlFines:
         rec_rank = (f"CASE WHEN ({pct}) IS NOT NULL THEN "
                     f"{by_entry('end_d', self.rec, lambda e: str(RANK[e.confidence.value]), '2')} ELSE 0 END")
         factor = "list_reduce(list_transform(mod_pcts, lambda x: 1 - x * 0.01), lambda a, b: a * b)"
-        a3 = f"CASE WHEN len(mod_pcts) > 0 THEN round_even(a2 * {factor}, 2) ELSE a2 END"
+        a3 = f"CASE WHEN len(mod_pcts) > 0 THEN round(a2 * {factor}, 2) ELSE a2 END"
         mod_step = (f"CASE WHEN len(mod_pcts) > 0 THEN "
                     + step("'moderation (inspector''s decision): ' || mod_text", money_text("a3"),
                            factor=f"CAST({factor} AS VARCHAR)")
@@ -367,22 +370,45 @@ class WmlFines:
         employment lasted under 6 months (an input the inspector records; default: not proven)."""
         pid = "wml.boete_administratie"
         ents = entries(self.ctx, pid)
-        norm = by_entry("end_d", ents, lambda e: dec(e.value["amount_per_employee"]))
         src = by_entry("end_d", ents, lambda e: q(cite(e)))
 
-        def proven_note(e: DatedValue) -> str:
-            v = e.value
-            return q("inspector's input; default not proven. If proven: " + ", ".join(
-                f"{b['to_months']} months → EUR {a}" for b, a in zip(v["reduced_duration_bands"], v["reduced_amounts"])))
+        def band(b: dict, m: str = "proven_months") -> str:
+            lo = f"{m} {'>=' if b['from_inclusive'] else '>'} {dec(b['from_months'])}"
+            hi = f"{m} {'<=' if b['to_inclusive'] else '<'} {dec(b['to_months'])}"
+            return f"({lo} AND {hi})"
 
-        months = by_entry("end_d", ents, lambda e: q(e.value["reduced_if_employer_proves_employment_shorter_than_months"]))
+        def norm_of(e: DatedValue) -> str:
+            """The full amount, or the reduced amount of the band of the proven months (policy art. 1 lid 3)."""
+            v = e.value
+            arms = " ".join(f"WHEN {band(b)} THEN {dec(a)}" for b, a in zip(v["reduced_duration_bands"],
+                                                                          v["reduced_amounts"]))
+            return f"CASE WHEN proven_months IS NULL THEN {dec(v['amount_per_employee'])} {arms} " \
+                   f"ELSE {dec(v['amount_per_employee'])} END"
+
+        def bands_note(e: DatedValue) -> str:
+            v = e.value
+            return q("if proven: " + ", ".join(
+                f"{'≤' if b['to_inclusive'] else '<'} {b['to_months']} months → EUR {a}"
+                for b, a in zip(v["reduced_duration_bands"], v["reduced_amounts"])))
+
+        full = by_entry("end_d", ents, lambda e: dec(e.value["amount_per_employee"]))
+        norm = by_entry("end_d", ents, norm_of)
         common, amounts, rank = self.common_steps("norm")
-        body = (f"SELECT *, {amounts} FROM (SELECT *, {norm} AS norm FROM (SELECT g.*, e.legal_form, {self.priors()}, "
+        body = (f"SELECT *, {amounts} FROM (SELECT *, {full} AS full_norm, {norm} AS norm FROM (SELECT g.*, "
+                f"e.legal_form, {self.priors()}, "
                 f"{self.factors('wml.records_missing')} FROM ({self.group(('wml.records_missing',))}) g "
                 f"LEFT JOIN employers e ON e.employer_id = g.employer_id) x)")
-        steps = [step("'norm amount per employee concerned'", money_text("norm"), source=src),
-                 step(f"'employer proved employment shorter than ' || {months} || ' months'", money_text("norm"),
-                      factor="'no'", note=by_entry("end_d", ents, proven_note))] + common
+        proven = ("CASE WHEN proven_months IS NULL THEN "
+                  + step("'employer proved employment shorter than ' || " + by_entry(
+                      "end_d", ents, lambda e: q(e.value["reduced_if_employer_proves_employment_shorter_than_months"]),
+                      "'6'") + " || ' months'", money_text("norm"), factor="'no'",
+                         note="'inspector''s input (fine_factors shorter_employment_proven); default not proven; ' || "
+                              + by_entry("end_d", ents, bands_note, "''"), source=src)
+                  + " ELSE "
+                  + step("'employer proved employment of ' || CAST(proven_months AS VARCHAR) || ' months'",
+                         money_text("norm"), factor="'reduced amount'",
+                         note=by_entry("end_d", ents, bands_note, "''"), source=src) + " END")
+        steps = [step("'norm amount per employee concerned'", money_text("full_norm"), source=src), proven] + common
         return self.finish(body, "wml.records_missing", "art. 18b lid 2 WML", pid, steps, "'fine'", "norm", "a3",
                            rank)
 
