@@ -52,3 +52,54 @@ def test_fined_rules_match_the_fine_modules():
 
     assert set(FINED_RULES["atw"]) == set(OFFENCE)
     assert set(FINED_RULES["waadi"] + FINED_RULES["wtta"]) == set(RULES)
+
+
+# -- end to end: the factor changes the fine, as a named step ------------------------------------------------------
+
+def _audit_with_factors(tmp_path, factors, payslips=None):
+    from eerlijkwerk.engine.run import run_audit
+    from tests.helpers import records, write_table
+
+    payslips = payslips or [{"period_start": "2025-03-01", "period_end": "2025-03-31", "hours_worked": "",
+                             "gross_wage": "2000.00", "holiday_allowance": "160"}]
+    folder = records(tmp_path, payslips)
+    if factors:
+        write_table(folder, "fine_factors", factors)
+    r = run_audit(folder)
+    assert r.rejects.num_rows == 0, r.rejects.to_pylist()
+    return r.fines.to_pylist()
+
+
+def test_records_missing_fine_takes_the_proven_shorter_employment(tmp_path):
+    """Art. 18b lid 2 WML; Beleidsregel WML 2013 art. 1 lid 3 (and 2018): EUR 12,000 per employee, reduced when the
+    employer proves employment of <= 1 month (5,000), > 1 and < 3 months (7,000), 3 to < 6 months (9,000). A proven
+    2 months gives 7,000; without proof 12,000 (was: 12,000 whatever was proven)."""
+    fines = _audit_with_factors(tmp_path / "a", None)
+    assert [(f["rule_id"], f["amount"]) for f in fines] == [("wml.records_missing", Decimal("12000.00"))]
+    for months, amount in (("2", "7000.00"), ("1", "5000.00"), ("3", "9000.00"), ("6", "12000.00")):
+        fines = _audit_with_factors(tmp_path / months, [
+            {"factor_id": "S1", "employer_id": "90000001", "rule_id": "wml.records_missing", "worker_id": "W1",
+             "factor": "shorter_employment_proven", "value": months, "reason": "contract and registration"}])
+        assert fines[0]["amount"] == Decimal(amount), months
+        assert f"employer proved employment of {months}" in fines[0]["steps"] or months == "6"
+
+
+def test_decision_factors_adjust_the_total_as_their_own_line(tmp_path):
+    """A reasonable-time reduction of the whole decision (art. 6 lid 1 EVRM) and a cut for cumulation (samenloop, art.
+    5:46 lid 2 Awb) are given with scope decision; each is a line of the fines table with the total it applies to
+    and the (negative) cut, rounded half-up: 10 % of 12,000 = 1,200; then 12.5 % of 10,800 = 1,350."""
+    fines = _audit_with_factors(tmp_path, [
+        {"factor_id": "D1", "employer_id": "90000001", "rule_id": "wml", "factor": "reasonable_time_percent",
+         "value": "10", "scope": "decision", "reason": "decision 2 years late"},
+        {"factor_id": "D2", "employer_id": "90000001", "rule_id": "*", "factor": "cumulation_percent",
+         "value": "12.5", "scope": "decision"},
+        {"factor_id": "D3", "employer_id": "90000001", "rule_id": "atw", "factor": "moderation_percent",
+         "value": "50", "scope": "decision"}])
+    lines = {f["rule_id"]: f for f in fines}
+    assert lines["wml.records_missing"]["amount"] == Decimal("12000.00")
+    assert (lines["decision.wml"]["norm_amount"], lines["decision.wml"]["amount"]) == (Decimal("12000.00"),
+                                                                                       Decimal("-1200.00"))
+    assert (lines["decision.*"]["norm_amount"], lines["decision.*"]["amount"]) == (Decimal("10800.00"),
+                                                                                   Decimal("-1350.00"))
+    assert lines["decision.atw"]["amount"] == 0 and lines["decision.atw"]["outcome"].startswith("not applied")
+    assert sum(f["amount"] for f in fines) == Decimal("9450.00")

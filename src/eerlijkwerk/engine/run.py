@@ -442,6 +442,9 @@ def _fines(ctx: AuditContext, findings: str, findings_text: str) -> tuple[str, s
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
         con.unregister(name + "_arrow")
         parts.append(f"SELECT {len(parts)} AS part, {_PART_COLUMNS} FROM {name}")
+    decision = _decision_adjustments(ctx, parts)
+    if decision:
+        parts.append(f"SELECT {len(parts)} AS part, {_PART_COLUMNS} FROM {decision}")
     if not parts:
         parts = ["SELECT 0 AS part, NULL::VARCHAR AS employer_id, NULL::VARCHAR AS worker_ref, NULL::VARCHAR AS rule_id, "
                  "NULL::VARCHAR AS citation, NULL::VARCHAR AS policy, NULL::VARCHAR AS policy_url, NULL::DATE AS "
@@ -462,6 +465,66 @@ def _fines(ctx: AuditContext, findings: str, findings_text: str) -> tuple[str, s
     con.execute(f"CREATE OR REPLACE TEMP VIEW audit_findings_out AS SELECT x.*, o.fine_id FROM {findings_text} x "
                 f"LEFT JOIN fine_of o USING (finding_id)")
     return "audit_findings_out", "audit_fines"
+
+
+def _decision_adjustments(ctx: AuditContext, parts: list[str]) -> str | None:
+    """Factors an inspector applies to the total of a fine decision (fine_factors rows with scope ``decision``: a
+    reasonable-time reduction of the whole decision, a cut for the cumulation of fines under several statutes on one
+    inspection, a moderation or capacity-to-pay cut of the total). Each row becomes one line of the fines table,
+    after the fines it adjusts: ``norm_amount`` the total it applies to (the employer's established fines of the
+    statute named in rule_id, or of every statute for '*', less the adjustments before it), ``amount`` the cut
+    (negative, EUR rounded half-up to the cent), so that the fines add up to the decision's amount. Rows apply in
+    factor_id order, each on what the ones before left. A row whose decision holds no fine is listed as not applied.
+    Presumed fines are not part of a decision (they are due only if the facts are proven) and are not adjusted.
+    Returns the name of the table of those lines, or None when there are no decision rows."""
+    from eerlijkwerk.engine.factor_policy import DECISION_SOURCE
+    from eerlijkwerk.engine.fines import money
+
+    con = ctx.records.con
+    rows = con.sql("SELECT factor_id, employer_id, rule_id, factor, value, reason FROM fine_factors "
+                   "WHERE scope = 'decision' ORDER BY employer_id, factor_id").fetchall()
+    if not rows:
+        return None
+    union = " UNION ALL ".join(parts) if parts else None
+    base: dict[tuple[str, str], tuple[Decimal, Any]] = {}
+    if union:
+        for emp, statute, total, last in con.sql(
+                f"SELECT employer_id, split_part(rule_id, '.', 1), sum(amount), max(violation_date) FROM ({union}) "
+                f"WHERE NOT coalesce(presumption, FALSE) GROUP BY ALL").fetchall():
+            base[(emp, statute)] = (Decimal(total or 0), last)
+    done: list[tuple[str, str, Decimal]] = []  # (employer, statute or *, cut) applied so far
+    out: list[dict[str, Any]] = []
+    for factor_id, emp, statute, factor, value, reason in rows:
+        scope = [(k, v) for k, v in base.items() if k[0] == emp and (statute == "*" or k[1] == statute)]
+        total = sum((v[0] for _, v in scope), Decimal(0))
+        # cuts before it: of this statute; for '*', every cut of the employer (a '*' cut is not split by statute)
+        total += sum((c for e, st, c in done if e == emp and (statute == "*" or st == statute)), Decimal(0))
+        last = max((v[1] for _, v in scope if v[1] is not None), default=None)
+        pct = Decimal(str(value))
+        what = "every statute" if statute == "*" else statute
+        text = f"{factor} −{pct}%" + (f" ({reason})" if reason else "")
+        steps = [{"step": f"total of the decision: established fines of employer {emp} under {what}",
+                  "factor": None, "result": str(money(total)), "source": None, "note": None}]
+        if not scope:
+            outcome, cut = "not applied: the audit gives this decision no fine", Decimal("0.00")
+            steps.append({"step": text, "factor": None, "result": "0.00", "source": DECISION_SOURCE[factor],
+                          "note": f"fine_factors row {factor_id}: no established fine of this employer under {what}"})
+        else:
+            outcome, cut = "decision adjustment", -money(total * pct / 100)
+            steps.append({"step": text, "factor": str(1 - pct / 100), "result": str(money(total + cut)),
+                          "source": DECISION_SOURCE[factor], "note": f"fine_factors row {factor_id} (scope decision)"})
+            done.append((emp, statute, cut))
+        out.append({"employer_id": emp, "worker_ref": None, "rule_id": f"decision.{statute}",
+                    "citation": DECISION_SOURCE[factor], "policy": f"inspector's decision (fine_factors {factor_id})",
+                    "policy_url": "", "violation_date": last, "outcome": outcome, "norm_amount": money(total),
+                    "amount": cut, "steps": json.dumps(steps, ensure_ascii=False), "confidence": "confirmed",
+                    "finding_ids": [], "presumption": False})
+    name = "fines_decision_adjustments"
+    con.register(name + "_arrow", pa.table({f.name: [r[f.name] for r in out] for f in _PART_SCHEMA},
+                                           schema=_PART_SCHEMA))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    con.unregister(name + "_arrow")
+    return name
 
 
 def _package_findings(ctx: AuditContext, pkg: Any, findings: str) -> pa.Table:
