@@ -103,3 +103,12 @@ def test_decision_factors_adjust_the_total_as_their_own_line(tmp_path):
                                                                                    Decimal("-1350.00"))
     assert lines["decision.atw"]["amount"] == 0 and lines["decision.atw"]["outcome"].startswith("not applied")
     assert sum(f["amount"] for f in fines) == Decimal("9450.00")
+
+
+def test_docs_fine_factors_table_is_the_policy_data():
+    from pathlib import Path
+
+    from eerlijkwerk.engine.factor_policy import markdown_table
+
+    doc = (Path(__file__).parents[1] / "docs" / "fine-factors.md").read_text(encoding="utf-8")
+    assert markdown_table() in doc

@@ -119,3 +119,22 @@ def refused_reason(factor: str, statute: str) -> str:
 def known(factor: str, rule_id: str) -> bool:
     """Whether the fine policy of ``rule_id`` knows ``factor`` (scope fine)."""
     return factor in GENERAL or rule_id in POLICY.get(factor, ((), ""))[0]
+
+
+def markdown_table() -> str:
+    """docs/fine-factors.md's table: per statute and factor, applied (with the policy text) or refused (with why)."""
+    factors = list(GENERAL) + list(POLICY)
+    lines = ["| statute | " + " | ".join(f"`{f}`" for f in factors) + " |",
+             "|---|" + "---|" * len(factors)]
+    for statute, rules in FINED_RULES.items():
+        cells = []
+        for f in factors:
+            if f in GENERAL:
+                cells.append("applied: " + GENERAL_SOURCE[f])
+            elif any(r in POLICY[f][0] for r in rules):
+                cells.append("applied" + ("" if all(r in POLICY[f][0] for r in rules)
+                                          else " (" + ", ".join(r for r in rules if r in POLICY[f][0]) + ")"))
+            else:
+                cells.append("refused: " + (REFUSED_WHY.get((f, statute)) or DEFAULT_WHY.get(f, "not in the policy")))
+        lines.append(f"| {statute} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
