@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +41,13 @@ def records(folder: Path, payslips: list[dict[str, Any]], workers: list[dict[str
     header = list(dict.fromkeys(k for r in rows for k in r))
     write_table(folder, "payslips", rows, header)
     return folder
+
+
+def days(start: dt.date, n: int, t0: str, t1: str, brk: int, next_day_end: bool = False, step: int = 1) -> list[tuple]:
+    """n shifts on consecutive (or every ``step``) days from ``start``, t0..t1 local time."""
+    out = []
+    for i in range(n):
+        d = start + dt.timedelta(days=i * step)
+        e = d + dt.timedelta(days=1) if next_day_end else d
+        out.append((f"{d} {t0}", f"{e} {t1}", brk))
+    return out

@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eerlijkwerk.engine.run import run_audit
-from tests.helpers import PAYSLIP_DEFAULTS, write_table
+from tests.helpers import PAYSLIP_DEFAULTS, days, write_table
 
 EMP = "90000001"  # 60 employees (the policy's base band)
 ADULT = "1990-05-05"
@@ -53,16 +53,6 @@ def add(worker: str, shifts: list[tuple], birth: str = ADULT, employer: str = EM
     for i, (s, e, b) in enumerate(shifts, 1):
         SHIFTS.append({"shift_id": f"{worker}.{i}", "worker_id": worker, "employer_id": employer, "start_at": s,
                        "end_at": e, "break_minutes": b})
-
-
-def days(start: dt.date, n: int, t0: str, t1: str, brk: int, next_day_end: bool = False, step: int = 1) -> list[tuple]:
-    """n shifts on consecutive (or every ``step``) days from ``start``, t0..t1 local time."""
-    out = []
-    for i in range(n):
-        d = start + dt.timedelta(days=i * step)
-        e = d + dt.timedelta(days=1) if next_day_end else d
-        out.append((f"{d} {t0}", f"{e} {t1}", brk))
-    return out
 
 
 def write(folder: Path, shifts: list[dict[str, Any]], workers: dict[str, tuple[str, str]],

@@ -112,3 +112,15 @@ def test_docs_fine_factors_table_is_the_policy_data():
 
     doc = (Path(__file__).parents[1] / "docs" / "fine-factors.md").read_text(encoding="utf-8")
     assert markdown_table() in doc
+
+
+def test_a_factor_for_a_fine_the_audit_does_not_give_is_reported_not_dropped(tmp_path):
+    from eerlijkwerk.engine.run import run_audit
+    from tests.helpers import records, write_table
+
+    folder = records(tmp_path, [{"period_start": "2025-03-01", "period_end": "2025-03-31", "hours_worked": "",
+                                 "gross_wage": "2000.00", "holiday_allowance": "160"}])
+    write_table(folder, "fine_factors", [{"factor_id": "U1", "employer_id": "90000001", "rule_id": "wml.cash_payment",
+                                          "factor": "moderation_percent", "value": "25"}])
+    r = run_audit(folder)
+    assert any(n.startswith("fine_factors row U1: moderation_percent not applied") for n in r.notes), r.notes

@@ -35,7 +35,7 @@ from eerlijkwerk import law
 from eerlijkwerk.engine.rules import RULES
 from eerlijkwerk.engine.run import run_audit
 from eerlijkwerk.engine.scenario import Scenario
-from tests.helpers import PAYSLIP_DEFAULTS, write_table
+from tests.helpers import PAYSLIP_DEFAULTS, days, write_table
 
 Tables = dict[str, list[dict[str, Any]]]
 ROOT = Path(__file__).parent.parent
@@ -97,16 +97,6 @@ def atw(shifts: Callable[[Any], list[tuple]], birth: Callable[[Any], str] | str 
             t["payslips"] = [_slip(tag, i, **p) for i, p in enumerate(payslips, 1)]
         return t
     return build
-
-
-def days(start: dt.date, n: int, t0: str, t1: str, brk: int, next_day_end: bool = False, step: int = 1) -> list[tuple]:
-    """n shifts on consecutive (or every ``step``) days from ``start``, t0..t1 local time."""
-    out = []
-    for i in range(n):
-        d = start + dt.timedelta(days=i * step)
-        e = d + dt.timedelta(days=1) if next_day_end else d
-        out.append((f"{d} {t0}", f"{e} {t1}", brk))
-    return out
 
 
 def last_ends(shifts: list[tuple], end: str) -> list[tuple]:

@@ -344,6 +344,7 @@ def run_audit(records_path: Path | str, *, scenario: Scenario | None = None, map
     evaluation_query, evaluation_counts = _evaluations(ctx, pseudo)
     extra: dict[str, pa.Table] = {}
     notes: list[str] = []
+    notes.extend(_unused_factors(ctx))
     for pkg in law.statute_packages():
         if hasattr(pkg, "extra_tables"):
             extra.update(pkg.extra_tables(ctx, _package_findings(ctx, pkg, findings_table)))
@@ -465,6 +466,19 @@ def _fines(ctx: AuditContext, findings: str, findings_text: str) -> tuple[str, s
     con.execute(f"CREATE OR REPLACE TEMP VIEW audit_findings_out AS SELECT x.*, o.fine_id FROM {findings_text} x "
                 f"LEFT JOIN fine_of o USING (finding_id)")
     return "audit_findings_out", "audit_fines"
+
+
+def _unused_factors(ctx: AuditContext) -> list[str]:
+    """A note for every fine_factors row of one rule's fines (scope fine) that no fine of this audit can take: the
+    rule has no finding for that employer (and worker). Such a row is not applied, and the report says so."""
+    rows = ctx.records.con.sql(
+        "SELECT f.factor_id, f.employer_id, f.rule_id, f.factor, f.worker_id IS NOT NULL FROM fine_factors f "
+        "WHERE f.scope = 'fine' AND NOT EXISTS (SELECT 1 FROM audit_findings_base b WHERE b.rule_id = f.rule_id "
+        "AND b.employer_id = f.employer_id AND (f.worker_id IS NULL OR b._worker_id = f.worker_id)) "
+        "ORDER BY f.factor_id").fetchall()
+    return [f"fine_factors row {fid}: {factor} not applied, because {rule} has no finding for employer {emp}"
+            + (" and that worker" if has_worker else "") + " in this audit"
+            for fid, emp, rule, factor, has_worker in rows]
 
 
 def _decision_adjustments(ctx: AuditContext, parts: list[str]) -> str | None:
