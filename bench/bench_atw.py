@@ -14,7 +14,7 @@ For each size it
    (a) the engine: ``run_audit(folder)`` = read + validate every table + every rule of every statute + fines (with
        the Atw's own steps, law/atw/base.py TIMINGS);
    (b) a hand-written DuckDB SQL query of one rolling-window rule on the same Parquet file: worked time per worker
-       and calendar week (Sunday 00:00 Europe/Amsterdam), the total over every run of 16 consecutive weeks, workers
+       and calendar week (Monday 00:00 Europe/Amsterdam), the total over every run of 16 consecutive weeks, workers
        above 16 × 48 h (art. 5:7 lid 2 onder c; on this data no day-rota worker does night work, so the night
        variant of art. 5:8 lid 2 does not arise);
 3. prints both side by side (wall time, shifts/s, peak RSS, ratio), the engine's own timings, and whether the
@@ -124,8 +124,9 @@ WITH s AS (
     FROM read_parquet('{folder / 'shifts.parquet'}')),
 w AS (
     SELECT worker_id,
-           -- calendar week from Sunday 00:00 local time (1970-01-04 was a Sunday)
-           (CAST(epoch(timezone('Europe/Amsterdam', st)) AS BIGINT) // 86400 + 4) // 7 AS wk,
+           -- calendar week from Monday 00:00 local time (the Atw fine policy's week from 2019-09-04; the data is of
+           -- 2024; 1970-01-05 was a Monday)
+           (CAST(epoch(timezone('Europe/Amsterdam', st)) AS BIGINT) // 86400 + 3) // 7 AS wk,
            epoch(en) - epoch(st) - 60 * break_minutes AS work_s
     FROM s),
 wk AS (SELECT worker_id, wk, sum(work_s) AS work_s FROM w GROUP BY ALL),
