@@ -315,15 +315,16 @@ CASES: dict[str, Case] = {
         f"art. 5:7 lid 1 / 5:7 lid 2 Atw ({ATW}), atw.volwassen_leeftijd 18: 18 on the shift day (born 2007-03-03) is "
         "checked as an adult; born a day later the worker is 17 that day and is listed as not covered"),
 
-    # Wav (BWBR0007149): pay periods only (issue 10 item 4 changes how shifts decide).
+    # Wav (BWBR0007149): pay periods only (with shifts, coverage is decided per hour: tests/test_wav.py).
     "wav.no_permit": Case(
         permit_case("UA", {"permit_type": "twv", "valid_from": "2025-01-01", "valid_to": lambda v: v},
                     {"period_start": "2025-03-09", "period_end": "2025-03-09", "hours_worked": "8",
                      "gross_wage": "120.00", "holiday_allowance": "10.00"}), "2025-03-08", "2025-03-09",
-        {"hours": D("1.00"), "presumption": False, "reason": "employer of record"},
+        {"hours": D("8.00"), "presumption": False, "reason": "employer of record"},
         "art. 2 lid 1 Wav (https://wetten.overheid.nl/BWBR0007149): a Ukrainian national (not exempt, "
-        "wav.vrijgestelde_nationaliteiten) works on 2025-03-09 (a one-day pay period); a TWV for this employer valid "
-        "up to that day covers it, one ending the day before does not"),
+        "wav.vrijgestelde_nationaliteiten) works 8 h on 2025-03-09 (a one-day pay period, no shifts: the pay period "
+        "decides; hours = the hours worked without a permit); a TWV for this employer valid up to that day covers "
+        "it, one ending the day before does not"),
     # Vreemdelingenbesluit 2000 (BWBR0011825), IND salary criterion.
     "kennismigrant.salary_below_criterion": Case(
         permit_case("IN", {"permit_type": "kennismigrant", "valid_from": "2025-01-01", "valid_to": "2027-12-31",
