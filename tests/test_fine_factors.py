@@ -103,6 +103,9 @@ def test_decision_factors_adjust_the_total_as_their_own_line(tmp_path):
                                                                                    Decimal("-1350.00"))
     assert lines["decision.atw"]["amount"] == 0 and lines["decision.atw"]["outcome"].startswith("not applied")
     assert sum(f["amount"] for f in fines) == Decimal("9450.00")
+    # numbered in the order they apply (factor_id), not by statute code ('*' sorts before 'atw')
+    order = [f["rule_id"] for f in sorted(fines, key=lambda f: f["fine_id"]) if f["rule_id"].startswith("decision.")]
+    assert order == ["decision.wml", "decision.*", "decision.atw"]
 
 
 def test_docs_fine_factors_table_is_the_policy_data():

@@ -266,6 +266,7 @@ def test_reidentify_to_writes_the_table_and_the_report_says_so(tmp_path):
     output, and the report says so."""
     folder = hostile(tmp_path / "in")
     table = tmp_path / "private" / "pseudonyms.csv"
+    table.parent.mkdir()
     audit(folder, tmp_path / "with", "--reidentify-to", str(table))
     with open(table, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -295,4 +296,24 @@ def test_reidentify_to_writes_the_table_and_the_report_says_so(tmp_path):
 def test_reidentify_to_never_overwrites_a_report_file(tmp_path):
     res = CliRunner().invoke(app, ["audit", str(hostile(tmp_path / "in")), "--out", str(tmp_path / "out"),
                                    "--reidentify-to", str(tmp_path / "out" / "findings.csv")])
-    assert res.exit_code == 2 and "would overwrite a report file" in res.output
+    assert res.exit_code == 2 and "inside the report folder" in " ".join(res.output.split())
+
+
+def test_reidentify_to_is_checked_before_the_audit(tmp_path):
+    """A folder, a missing folder, or a file among the records is refused before anything is written (a new user's
+    --reidentify-to records/payslips.csv overwrote the input)."""
+    folder = hostile(tmp_path / "in")
+    for target, message in ((tmp_path, "is a folder"), (tmp_path / "nope" / "x.csv", "does not exist"),
+                            (folder / "payslips.csv", "is in the records folder")):
+        before = (folder / "payslips.csv").read_bytes()
+        res = CliRunner().invoke(app, ["audit", str(folder), "--out", str(tmp_path / "out"),
+                                       "--reidentify-to", str(target)])
+        assert res.exit_code == 2 and message in " ".join(res.output.split()), res.output
+        assert not (tmp_path / "out").exists() and (folder / "payslips.csv").read_bytes() == before
+    assert not (tmp_path / "nope").exists()
+
+
+def test_a_malformed_memory_limit_is_the_users_setting_not_a_bug(tmp_path, monkeypatch):
+    monkeypatch.setenv("EERLIJKWERK_MEMORY_LIMIT", "lots")
+    res = CliRunner().invoke(app, ["audit", str(hostile(tmp_path / "in")), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2 and "is not an amount of memory" in " ".join(res.output.split())

@@ -72,7 +72,7 @@ def register_check(
     try:
         day = dt.date.fromisoformat(date)
     except ValueError:
-        _fail(f"date {date!r} is not in the form YYYY-MM-DD")
+        _fail(f"date {date!r} is not a date of the form YYYY-MM-DD")
         return
     try:
         if extract is not None:
@@ -135,6 +135,10 @@ def audit(
     from eerlijkwerk.records.reader import Mapping, RecordsError
     from eerlijkwerk.report.writer import write_report
 
+    problem = _memory_limit_problem() or (_reidentify_problem(reidentify_to, records, out) if reidentify_to else None)
+    if problem:
+        _fail(problem)
+        return
     try:
         sc = Scenario.load(scenario) if scenario else None
         mp = Mapping.load(mapping) if mapping else None
@@ -212,6 +216,34 @@ def audit(
             raise typer.Exit(EXIT_INCOMPLETE)
         if s["findings"]:
             raise typer.Exit(EXIT_FINDINGS)
+
+
+def _memory_limit_problem() -> str | None:
+    """A malformed EERLIJKWERK_MEMORY_LIMIT is the user's setting, not a bug: say so before the audit starts."""
+    import re
+
+    limit = os.environ.get("EERLIJKWERK_MEMORY_LIMIT")
+    if limit is None or re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", limit, re.I):
+        return None
+    return f"EERLIJKWERK_MEMORY_LIMIT={limit!r} is not an amount of memory such as 3GB or 8GB"
+
+
+def _reidentify_problem(target: Path, records: Path, out: Path) -> str | None:
+    """--reidentify-to must name a new or existing file of its own: not a folder, not in a missing folder, not one of
+    the audited records, not inside the report folder (the table is personal data: it is kept apart)."""
+    t = target.resolve()
+    if t.is_dir():
+        return f"--reidentify-to {target}: is a folder; give a file name (e.g. {target / 'reidentify.csv'})"
+    o = out.resolve()
+    if t == o or o in t.parents:
+        return (f"--reidentify-to {target}: is inside the report folder {out}; the table links pseudonyms to people "
+                f"and must be kept apart from the report")
+    if not t.parent.is_dir():
+        return f"--reidentify-to {target}: the folder {target.parent} does not exist"
+    rec = records.resolve()
+    if t == rec or (rec.is_dir() and rec in t.parents):
+        return f"--reidentify-to {target}: is in the records folder {records}; it would overwrite or mix with the input"
+    return None
 
 
 def _scenario_summary(sc) -> str:
@@ -292,7 +324,7 @@ def params_show(pid: str = typer.Argument(..., help="Parameter id, e.g. wml.mini
             try:
                 day = dt.date.fromisoformat(on)
             except ValueError:
-                _fail(f"date {on!r} is not in the form YYYY-MM-DD")
+                _fail(f"date {on!r} is not a date of the form YYYY-MM-DD")
                 return
             e = p.at(day)
             entries = (e,) if e else ()

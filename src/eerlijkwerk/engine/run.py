@@ -404,6 +404,12 @@ _PART_COLUMNS = ("employer_id, worker_ref, rule_id, citation, policy, policy_url
                  "amount, steps, confidence, finding_ids, presumption")
 
 
+#: the order of fine ids within a part; decision lines (engine: _decision_adjustments) per employer in the order they
+#: apply (their policy text names the factor_id)
+_FINE_ORDER = ("CASE WHEN starts_with(rule_id, 'decision.') THEN '' ELSE rule_id END, employer_id, "
+               "CASE WHEN starts_with(rule_id, 'decision.') THEN policy END, worker_ref, violation_date, finding_ids[1]")
+
+
 def _fines(ctx: AuditContext, findings: str, findings_text: str) -> tuple[str, str]:
     """Every statute's fine policy prices its findings (table ``findings`` in DuckDB). A statute's ``fines`` module
     gives either ``fines_sql(ctx, findings) -> [SQL]`` (priced in DuckDB: for offences with very many fines) or
@@ -455,7 +461,7 @@ def _fines(ctx: AuditContext, findings: str, findings_text: str) -> tuple[str, s
     # every fine id of an audit has the same width (6 digits, more for a million fines or more): ids sort as numbers
     width = max(6, len(str(con.sql(f"SELECT count(*) FROM ({' UNION ALL '.join(parts)})").fetchall()[0][0])))
     con.execute("CREATE OR REPLACE TEMP VIEW audit_fines AS SELECT 'B' || lpad(CAST(row_number() OVER (ORDER BY "
-                f"part, rule_id, employer_id, worker_ref, violation_date, finding_ids[1]) AS VARCHAR), {width}, '0') "
+                f"part, {_FINE_ORDER}) AS VARCHAR), {width}, '0') "
                 "AS fine_id, "
                 "employer_id, worker_ref, rule_id, citation, policy, policy_url, violation_date, outcome, norm_amount, "
                 "amount, steps, confidence, CAST(len(finding_ids) AS BIGINT) AS findings, presumption, finding_ids "

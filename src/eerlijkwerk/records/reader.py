@@ -632,8 +632,10 @@ _LOCAL_OK = ("timezone('Europe/Amsterdam', timezone('Europe/Amsterdam', {v})) = 
 def _bad_value_reason(col, v: str, tm: TableMapping) -> str:
     k = col.kind
     if k == Kind.TIMESTAMP:
-        return (f"CASE WHEN {_globs(v, _TS_OFFSET)} AND NOT {_offset_ok(v)} THEN 'UTC offset beyond ±14:00 (offsets in "
-                f"use run from -12:00 to +14:00; Dutch time is +01:00 or +02:00)' "
+        return (f"CASE WHEN {_globs(v, _TS_OFFSET)} AND NOT {_offset_ok(v)} AND TRY_CAST(regexp_extract({v}, "
+                f"'[+-]\\d{{2}}:?(\\d{{2}})$', 1) AS INTEGER) >= 60 THEN 'UTC offset with 60 minutes or more' "
+                f"WHEN {_globs(v, _TS_OFFSET)} AND NOT {_offset_ok(v)} THEN 'UTC offset beyond ±14:00 (Dutch time "
+                f"is +01:00 or +02:00)' "
                 f"WHEN NOT ({_globs(v, _TS_OFFSET)} OR {_globs(v, _TS_LOCAL)}) OR {_globs(v, _TS_OFFSET)} "
                 f"OR TRY_CAST({v} AS TIMESTAMP) IS NULL THEN 'not a date-time (YYYY-MM-DDTHH:MM[:SS][+01:00])' "
                 f"WHEN timezone('Europe/Amsterdam', timezone('Europe/Amsterdam', TRY_CAST({v} AS TIMESTAMP))) <> TRY_CAST({v} AS TIMESTAMP) "
