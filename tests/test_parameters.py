@@ -130,9 +130,11 @@ def test_bbl_hourly_amounts_from_2026_07(params, date, expected):
         assert (adult * Decimal(pct) / 100).quantize(CENT, ROUND_HALF_UP) == got[age]
 
 
-def test_2026_07_value_is_flagged_unconfirmed(params):
+def test_2026_07_value_is_flagged_secondary(params):
+    """EUR 14.99 from 2026-07-01 (Stcrt. 2026, 16505) is known from copies of the regeling (MinBZK regelrecht-corpus,
+    caowijs), not from the Staatscourant text itself: secondary, so findings on it are flagged, never 'confirmed'."""
     entry = params.at("wml.minimumloon_uur", D(2026, 7, 1))
-    assert entry is not None and entry.confidence is Confidence.UNCONFIRMED
+    assert entry is not None and entry.value[21] == Decimal("14.99") and entry.confidence is Confidence.SECONDARY
 
 
 def test_cancelled_housing_phase_out_is_marked_cancelled_and_never_applies_by_default(params):
