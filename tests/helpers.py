@@ -51,3 +51,15 @@ def days(start: dt.date, n: int, t0: str, t1: str, brk: int, next_day_end: bool 
         e = d + dt.timedelta(days=1) if next_day_end else d
         out.append((f"{d} {t0}", f"{e} {t1}", brk))
     return out
+
+
+def weekly_rest_weeks(monday: dt.date, first_saturday_end: str) -> list[tuple]:
+    """Three weeks of Monday-Friday 08:00-16:00 and a Saturday from 08:00, the first Saturday ending at
+    ``first_saturday_end`` (the others at 20:00): the weekly-rest boundary (art. 5:5 Atw) moves with that end."""
+    out = []
+    for w in range(3):
+        mon = monday + dt.timedelta(weeks=w)
+        out += days(mon, 5, "08:00", "16:00", 30)
+        sat = mon + dt.timedelta(days=5)
+        out.append((f"{sat} 08:00", f"{sat} {first_saturday_end if w == 0 else '20:00'}", 45))
+    return out

@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eerlijkwerk.engine.run import run_audit
-from tests.helpers import PAYSLIP_DEFAULTS, days, write_table
+from tests.helpers import PAYSLIP_DEFAULTS, days, weekly_rest_weeks, write_table
 
 EMP = "90000001"  # 60 employees (the policy's base band)
 ADULT = "1990-05-05"
@@ -125,13 +125,7 @@ add("DRX2far", [("2025-06-02 06:00", "2025-06-02 08:00", 0), ("2025-06-02 17:00"
 
 
 def weekly(worker: str, first_saturday_end: str) -> None:
-    out = []
-    for w in range(3):
-        monday = MON + dt.timedelta(weeks=w)
-        out += days(monday, 5, "08:00", "16:00", 30)
-        sat = monday + dt.timedelta(days=5)
-        out.append((f"{sat} 08:00", f"{sat} {first_saturday_end if w == 0 else '20:00'}", 45))
-    add(worker, out)
+    add(worker, weekly_rest_weeks(MON, first_saturday_end))
 
 
 weekly("WR36", "20:00")

@@ -35,7 +35,7 @@ from eerlijkwerk import law
 from eerlijkwerk.engine.rules import RULES
 from eerlijkwerk.engine.run import run_audit
 from eerlijkwerk.engine.scenario import Scenario
-from tests.helpers import PAYSLIP_DEFAULTS, days, write_table
+from tests.helpers import PAYSLIP_DEFAULTS, days, weekly_rest_weeks, write_table
 
 Tables = dict[str, list[dict[str, Any]]]
 ROOT = Path(__file__).parent.parent
@@ -163,13 +163,7 @@ def permit_case(nationality: str, permit: dict[str, Any], slip: dict[str, Any],
 
 
 def _weekly_rest(first_saturday_end: str) -> list[tuple]:
-    out = []
-    for w in range(3):
-        monday = MON + dt.timedelta(weeks=w)
-        out += days(monday, 5, "08:00", "16:00", 30)
-        sat = monday + dt.timedelta(days=5)
-        out.append((f"{sat} 08:00", f"{sat} {first_saturday_end if w == 0 else '20:00'}", 45))
-    return out
+    return weekly_rest_weeks(MON, first_saturday_end)
 
 
 def _series(n: int) -> list[tuple]:
