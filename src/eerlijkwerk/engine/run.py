@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import secrets
 import time
@@ -145,12 +146,8 @@ class Pseudonymiser:
     TABLE = "audit_pseudonyms"
 
     def __init__(self, key: str | None):
-        raw = (key or secrets.token_hex(16)).encode("utf-8")
-        if len(raw) > 64:  # RFC 2104: a key longer than the block is hashed first
-            raw = hashlib.sha256(raw).digest()
-        raw = raw.ljust(64, b"\0")
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in raw))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in raw))
+        # the keyed state once (hmac pads the key and hashes its two blocks); each pseudonym copies it
+        self._keyed = hmac.new((key or secrets.token_hex(16)).encode("utf-8"), digestmod=hashlib.sha256)
         self.issued: dict[str, str] = {}  # worker id -> reference
         self._owner: dict[str, str] = {}  # reference -> worker id
         self._table = False
@@ -159,11 +156,9 @@ class Pseudonymiser:
         return f"Pseudonymiser(<key hidden>, {len(self.issued)} pseudonyms)"
 
     def _hmac(self, worker_id: str) -> str:
-        inner = self._inner.copy()
-        inner.update(worker_id.encode("utf-8"))
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return "w-" + outer.hexdigest()[:self.HEX]
+        h = self._keyed.copy()
+        h.update(worker_id.encode("utf-8"))
+        return "w-" + h.hexdigest()[:self.HEX]
 
     def __call__(self, worker_id: str | None) -> str | None:
         if worker_id is None:
