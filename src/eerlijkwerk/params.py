@@ -39,6 +39,10 @@ class Confidence(StrEnum):
     UNCONFIRMED = "unconfirmed"
 
 
+#: a confidence as a rank, lowest last: what rests on several values has the highest rank among them
+CONFIDENCE_RANK = {Confidence.CONFIRMED.value: 0, Confidence.SECONDARY.value: 1, Confidence.UNCONFIRMED.value: 2}
+
+
 #: Statuses that apply by default: law in force, and adopted law from its own valid_from date.
 DEFAULT_STATUSES = frozenset({Status.IN_FORCE, Status.ADOPTED})
 

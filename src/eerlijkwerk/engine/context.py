@@ -14,13 +14,22 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from eerlijkwerk.engine.scenario import Scenario
-from eerlijkwerk.params import ParameterError, ParameterSet
+from eerlijkwerk.params import CONFIDENCE_RANK, ParameterError, ParameterSet
 from eerlijkwerk.records.reader import Records
 
 #: An open valid_to in interval tables (the value holds until a later one is set).
 OPEN_END = dt.date(9999, 12, 31)
-#: confidence of a legal value, lowest last: a finding's confidence is the lowest of the values it rests on
-CONFIDENCE_RANK = {"confirmed": 0, "secondary": 1, "unconfirmed": 2}
+
+
+def rank_of(confidence: ir.StringValue) -> ir.IntegerValue:
+    """A confidence column as its CONFIDENCE_RANK (NULL: no value of its own, 'confirmed')."""
+    return confidence.cases(*((k, ibis.literal(v, type="int8")) for k, v in CONFIDENCE_RANK.items()),
+                            else_=ibis.literal(0, type="int8"))
+
+
+def confidence_of(rank: ir.IntegerValue) -> ir.StringValue:
+    """A CONFIDENCE_RANK as its confidence text."""
+    return rank.cases(*((v, k) for k, v in CONFIDENCE_RANK.items()), else_="unconfirmed")
 
 
 class RecordingParameters:
@@ -212,11 +221,8 @@ class AuditContext:
         rests on. A row without a confidence of its own starts as 'confirmed'."""
         start = t.period_start.fill_null(t.period_end)
         end = t.period_end.fill_null(t.period_start)
-        own = t.confidence.cases(*((k, ibis.literal(v, type="int8")) for k, v in CONFIDENCE_RANK.items()),
-                                 else_=ibis.literal(0, type="int8"))
-        rank = ibis.greatest(own, self.confidence_rank(pids, start, end))
-        text = rank.cases(*((v, k) for k, v in CONFIDENCE_RANK.items()), else_="unconfirmed")
-        return t.mutate(confidence=text)
+        rank = ibis.greatest(rank_of(t.confidence), self.confidence_rank(pids, start, end))
+        return t.mutate(confidence=confidence_of(rank))
 
     def rule_enabled(self, rule_id: str) -> bool:
         return bool(self.scenario and rule_id in self.scenario.enable_rules)

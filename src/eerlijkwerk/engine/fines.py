@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from eerlijkwerk.engine.context import AuditContext
-from eerlijkwerk.params import DatedValue
+from eerlijkwerk.params import CONFIDENCE_RANK, DatedValue
 
 CENT = Decimal("0.01")
 
@@ -28,7 +28,7 @@ def money(x: Decimal | int | str) -> Decimal:
     return Decimal(x).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-RANK = {"confirmed": 0, "secondary": 1, "unconfirmed": 2}
+RANK = CONFIDENCE_RANK
 
 
 def cite(entry: DatedValue | None) -> str:

@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from eerlijkwerk.engine.context import AuditContext
+from eerlijkwerk.params import CONFIDENCE_RANK
 
 TZ = "Europe/Amsterdam"  # the zone of the records' local times (records/reader.py)
 DAY = 86_400
@@ -34,7 +35,7 @@ HOUR = 3_600
 EPOCH = dt.date(1970, 1, 1)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDEF = "atw.week_definitie"
-CONF_RANK = {"confirmed": 0, "secondary": 1, "unconfirmed": 2}
+CONF_RANK = CONFIDENCE_RANK
 
 
 def fdiv(a: str, b: str | int) -> str:

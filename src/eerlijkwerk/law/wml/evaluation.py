@@ -43,12 +43,13 @@ import ibis.expr.types as ir
 
 from eerlijkwerk.engine.context import OPEN_END, AuditContext
 from eerlijkwerk.engine.exact import age_at, birthday, cents_to_eur, div_ceil, div_floor, div_half_up, to_units
+from eerlijkwerk.params import CONFIDENCE_RANK
 
 #: Full-time week (hours) assumed when no contract covers a payslip. Not a legal value: 40 h gives the lowest hourly
 #: minimum before 2024, so a finding never rests on the assumption; the finding says it was made.
 FULLTIME_WHEN_NO_CONTRACT = Decimal("40")
 ADULT_AGE = 21  # key of the adult rate in the age dimension of wml.minimumloon_uur / _week ("21 = 21 and older")
-CONFIDENCE = {0: "confirmed", 1: "secondary", 2: "unconfirmed"}
+CONFIDENCE = {rank: text for text, rank in CONFIDENCE_RANK.items()}
 #: columns of the payslip that the evaluation carries along (what findings and the written evaluation show)
 PAYSLIP_COLUMNS = ("payslip_id", "employer_id", "worker_id", "period_start", "period_end", "hours_worked", "hours_basis",
                    "holiday_allowance", "other_deductions", "net_paid_cash")
@@ -83,7 +84,7 @@ def _rate_pieces(ctx: AuditContext) -> ir.Table:
                 rows["valid_from"].append(lo)
                 rows["valid_to"].append(hi)
                 rows["value"].append(r["value"])
-                rows["conf_rank"].append({"unconfirmed": 2, "secondary": 1}.get(r["confidence"], 0))
+                rows["conf_rank"].append(CONFIDENCE_RANK[r["confidence"]])
     types = {"year": pa.int64(), "age": pa.int64(), "basis": pa.string(), "valid_from": pa.date32(),
              "valid_to": pa.date32(), "value": pa.int64(), "conf_rank": pa.int64()}
     return ibis.memtable(pa.table({k: pa.array(v, type=types[k]) for k, v in rows.items()}))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from eerlijkwerk.engine.context import AuditContext
+from eerlijkwerk.engine.context import AuditContext, confidence_of, rank_of
 from eerlijkwerk.engine.rules import rule
 from eerlijkwerk.law.wml.evaluation import evaluated, flagged, split_detail, with_rate_detail
 from eerlijkwerk.params import Status
@@ -45,13 +45,12 @@ def _confidence(ctx: AuditContext, e: ir.Table, holiday: bool = False) -> ir.Str
     deduction is unlawful, and (``holiday``) the holiday-allowance percentage; each cap and the percentage as they
     apply on the period's last day (the day the evaluation reads them on)."""
     on = e.period_end
-    rank = e.confidence.cases(("unconfirmed", 2), ("secondary", 1), else_=0).cast("int8")
-    parts = [rank,
+    parts = [rank_of(e.confidence),
              ibis.ifelse(e.housing_reason.notnull(), ctx.confidence_rank([HOUSING], on, on), 0).cast("int8"),
              ibis.ifelse(e.health_reason.notnull(), ctx.confidence_rank([HEALTH], on, on), 0).cast("int8")]
     if holiday:
         parts.append(ctx.confidence_rank([HOLIDAY], on, on))
-    return ibis.greatest(*parts).cases((2, "unconfirmed"), (1, "secondary"), else_="confirmed")
+    return confidence_of(ibis.greatest(*parts))
 
 
 def _common(e: ir.Table, ctx: AuditContext | None = None, holiday: bool = False) -> dict[str, ir.Value]:
