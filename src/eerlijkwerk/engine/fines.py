@@ -151,7 +151,7 @@ class FactorBook:
         t = ctx.backend.to_pyarrow(ctx.table("fine_factors"))
         self._by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for r in t.to_pylist():
-            if r["scope"] == "fine":  # decision rows: engine/fines.py decision_adjustments
+            if r["scope"] == "fine":  # decision rows: engine/run.py _decision_adjustments
                 self._by[(r["employer_id"], r["rule_id"])].append(r)
 
     def for_fine(self, employer: str, rule_id: str, worker_id: str | None) -> Factors:

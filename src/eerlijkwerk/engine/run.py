@@ -437,12 +437,7 @@ def _fines(ctx: AuditContext, findings: str, findings_text: str) -> tuple[str, s
         presumed = dict(zip(sub.column("finding_id").to_pylist(), sub.column("presumption").to_pylist()))
         for r in rows:  # a fine that rests only on presumed findings is shown apart: due only if the facts are proven
             r["presumption"] = bool(r["finding_ids"]) and all(presumed.get(i) for i in r["finding_ids"])
-        cols = {f.name: [r.get(f.name) for r in rows] for f in _PART_SCHEMA}
-        cols["steps"] = [json.dumps(x, default=str, ensure_ascii=False) for x in cols["steps"]]
-        name = f"fines_part_{len(parts)}_{prefix[:-1]}"
-        con.register(name + "_arrow", pa.table(cols, schema=_PART_SCHEMA))
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
-        con.unregister(name + "_arrow")
+        name = _store_fines(con, f"fines_part_{len(parts)}_{prefix[:-1]}", rows)
         parts.append(f"SELECT {len(parts)} AS part, {_PART_COLUMNS} FROM {name}")
     decision = _decision_adjustments(ctx, parts)
     if decision:
@@ -532,13 +527,21 @@ def _decision_adjustments(ctx: AuditContext, parts: list[str]) -> str | None:
         out.append({"employer_id": emp, "worker_ref": None, "rule_id": f"decision.{statute}",
                     "citation": DECISION_SOURCE[factor], "policy": f"inspector's decision (fine_factors {factor_id})",
                     "policy_url": "", "violation_date": last, "outcome": outcome, "norm_amount": money(total),
-                    "amount": cut, "steps": json.dumps(steps, ensure_ascii=False), "confidence": "confirmed",
-                    "finding_ids": [], "presumption": False})
-    name = "fines_decision_adjustments"
-    con.register(name + "_arrow", pa.table({f.name: [r[f.name] for r in out] for f in _PART_SCHEMA},
-                                           schema=_PART_SCHEMA))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
-    con.unregister(name + "_arrow")
+                    "amount": cut, "steps": steps, "confidence": "confirmed", "finding_ids": [],
+                    "presumption": False})
+    return _store_fines(con, "fines_decision_adjustments", out)
+
+
+def _store_fines(con: Any, name: str, rows: list[dict[str, Any]]) -> str:
+    """Fines computed in Python (dicts with the _PART_SCHEMA columns; ``steps`` a list, written as JSON) as DuckDB
+    table ``name``; returns the name."""
+    cols = {f.name: [r.get(f.name) for r in rows] for f in _PART_SCHEMA}
+    cols["steps"] = [json.dumps(x, default=str, ensure_ascii=False) for x in cols["steps"]]
+    con.register(name + "_arrow", pa.table(cols, schema=_PART_SCHEMA))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    finally:
+        con.unregister(name + "_arrow")
     return name
 
 

@@ -122,7 +122,7 @@ def _factors(ctx: AuditContext) -> dict[tuple[str, str], list[dict[str, Any]]]:
     t = ctx.backend.to_pyarrow(ctx.table("fine_factors"))
     out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in t.to_pylist():
-        if r["scope"] == "fine":  # decision rows: engine/fines.py decision_adjustments
+        if r["scope"] == "fine":  # decision rows: engine/run.py _decision_adjustments
             out[(r["employer_id"], r["rule_id"])].append(r)
     return out
 
